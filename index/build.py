@@ -1,0 +1,121 @@
+"""From article files to a saved index, and the check that an index still fits its sources."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+from pathlib import Path
+
+from index.chunks import Chunk, make_chunks
+from index.documents import Document, load_documents
+from index.embeddings import Embedder
+from index.errors import IndexMissingError, IndexStaleError
+from index.sentences import SPLITTER_VERSION, Sentence, split_sentences
+from index.store import BuildConfig, Index, build_lock, load_index, read_manifest, save_index
+from index.tokens import STOPWORDS, tokenize, words
+
+log = logging.getLogger(__name__)
+
+
+def build_index(documents: list[Document], embedder: Embedder | None, config: BuildConfig) -> Index:
+    """Split, chunk, tokenize and (when an embedder is given) embed `documents` in memory."""
+    import faiss
+
+    sentences: list[Sentence] = []
+    chunks: list[Chunk] = []
+    for doc in documents:
+        doc_sentences = split_sentences(doc)
+        sentences.extend(doc_sentences)
+        chunks.extend(
+            make_chunks(
+                doc_sentences,
+                doc.text,
+                config.chunk_size,
+                config.chunk_overlap,
+                first_id=len(chunks),
+            )
+        )
+    vocabulary = sorted({w for s in sentences for w in words(s.text) if w not in STOPWORDS})
+    index = Index(
+        documents=documents,
+        sentences=sentences,
+        chunks=chunks,
+        chunk_tokens=[tokenize(_chunk_context(c)) for c in chunks],
+        sentence_tokens=[tokenize(s.text) for s in sentences],
+        vocabulary=vocabulary,
+        config=config,
+        model_name=embedder.name if embedder else None,
+        dimension=embedder.dimension if embedder else None,
+    )
+    if embedder is not None:
+        index.chunk_vectors = embedder.encode([_chunk_context(c) for c in chunks])
+        index.sentence_vectors = embedder.encode([s.text for s in sentences])
+        index.vocabulary_vectors = embedder.encode(vocabulary)
+        flat = faiss.IndexFlatIP(embedder.dimension)
+        if len(chunks):
+            flat.add(index.chunk_vectors)
+        index.faiss_index = flat
+    return index
+
+
+def _chunk_context(chunk: Chunk) -> str:
+    # The section title helps both retrievers: "Immigration Raid" is in the heading, not the text.
+    return f"{chunk.section}. {chunk.text}" if chunk.section else chunk.text
+
+
+def stale_reason(
+    index_dir: Path, documents: list[Document], embedder: Embedder | None, config: BuildConfig
+) -> str | None:
+    """Why the index at `index_dir` no longer fits these sources, model and settings; None if it fits."""
+    _, manifest = read_manifest(index_dir)
+    built = {s["doc_id"]: s["sha256"] for s in manifest.get("sources", [])}
+    wanted = {d.id: d.sha256 for d in documents}
+    if built != wanted:
+        changed = sorted(
+            set(built) ^ set(wanted)
+            | {k for k in built.keys() & wanted.keys() if built[k] != wanted[k]}
+        )
+        return f"its sources changed ({', '.join(changed[:3])})"
+    if manifest.get("settings") != asdict(config):
+        return "it was built with other chunk settings"
+    model = manifest.get("model", {}).get("name")
+    if embedder is not None and model != embedder.name:
+        return f"it was built with the model {model!r}, not {embedder.name!r}"
+    return None
+
+
+def build_and_save(
+    sources: list[Path], index_dir: Path, embedder: Embedder | None, config: BuildConfig
+) -> Index:
+    """Build from `sources` and save atomically to `index_dir`."""
+    documents = load_documents(sources)
+    with build_lock(index_dir):
+        index = build_index(documents, embedder, config)
+        save_index(index, index_dir)
+    return load_index(index_dir)
+
+
+def ensure_index(
+    sources: list[Path],
+    index_dir: Path,
+    embedder: Embedder | None,
+    config: BuildConfig | None = None,
+) -> Index:
+    """Load the index, building it first when it is missing or no longer fits its sources."""
+    config = config or BuildConfig(splitter_version=SPLITTER_VERSION)
+    documents = load_documents(sources)
+    try:
+        reason = stale_reason(index_dir, documents, embedder, config)
+    except IndexMissingError:
+        reason = "there is none yet"
+    except IndexStaleError as exc:
+        reason = str(exc)
+    if reason is None:
+        index = load_index(index_dir)
+        if embedder is None or index.has_vectors:
+            return index
+        reason = "it was built without the embedding model"
+    log.info("building the index at %s because %s", index_dir, reason)
+    with build_lock(index_dir):
+        save_index(build_index(documents, embedder, config), index_dir)
+    return load_index(index_dir)

@@ -1,0 +1,25 @@
+"""Errors the index stage raises, each with the command that fixes it."""
+
+
+class IndexError_(Exception):
+    """Base class; named with a trailing underscore so it never shadows the builtin."""
+
+
+class SourceError(IndexError_):
+    """A source article cannot be read or is empty."""
+
+
+class IndexMissingError(IndexError_):
+    """No index folder at the configured place."""
+
+
+class IndexStaleError(IndexError_):
+    """The index was built from other sources, another model or other settings."""
+
+
+class IndexCorruptError(IndexError_):
+    """A file of the index is missing, truncated, altered or not ours."""
+
+
+class ModelUnavailableError(IndexError_):
+    """The bundled embedding model cannot be loaded."""

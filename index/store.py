@@ -1,0 +1,298 @@
+"""The index on disk: one folder, a manifest, atomic writes, checked loads.
+
+Layout of an index folder:
+
+    INDEX_DIR/current -> builds/<build-id>     (a symlink, swapped atomically)
+    INDEX_DIR/builds/<build-id>/manifest.json  (format, model, sources, settings, file sha256s)
+    INDEX_DIR/builds/<build-id>/*.json|*.npy|*.faiss
+
+A build writes a new folder and then replaces the `current` link with one rename, so a
+build that dies halfway leaves the previous index in place and usable.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.chunks import Chunk
+from index.documents import Document
+from index.errors import IndexCorruptError, IndexMissingError, IndexStaleError
+from index.sentences import Sentence
+
+FORMAT = "footnote-index"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True, slots=True)
+class BuildConfig:
+    """The settings that change what an index holds; recorded in the manifest."""
+
+    chunk_size: int = 3
+    chunk_overlap: int = 1
+    splitter_version: int = 1
+
+
+@dataclass(slots=True)
+class Index:
+    """Everything retrieval and answering need, loaded from (or about to be written to) disk."""
+
+    documents: list[Document]
+    sentences: list[Sentence]
+    chunks: list[Chunk]
+    chunk_tokens: list[list[str]]
+    sentence_tokens: list[list[str]]
+    vocabulary: list[str]
+    config: BuildConfig
+    model_name: str | None
+    dimension: int | None
+    chunk_vectors: np.ndarray | None = None
+    sentence_vectors: np.ndarray | None = None
+    vocabulary_vectors: np.ndarray | None = None
+    faiss_index: Any = None
+    root: Path | None = None
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def has_vectors(self) -> bool:
+        """Whether dense retrieval is possible with this index."""
+        return self.chunk_vectors is not None and self.faiss_index is not None
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file, streamed."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """Serialise builds of one index folder across processes."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with (index_dir / ".lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _check_target(index_dir: Path) -> None:
+    """Refuse to write into a folder that holds something other than a Footnote index."""
+    if not index_dir.exists():
+        return
+    if not index_dir.is_dir():
+        raise IndexCorruptError(
+            f"{index_dir} is a file, not an index folder; choose another --index"
+        )
+    ours = {"current", "builds", ".lock"}
+    foreign = [p.name for p in index_dir.iterdir() if p.name not in ours]
+    if foreign:
+        raise IndexCorruptError(
+            f"{index_dir} holds files that are not a Footnote index ({', '.join(sorted(foreign)[:3])}); "
+            "refusing to write there so nothing of yours is lost: choose an empty folder with --index"
+        )
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
+def save_index(index: Index, index_dir: Path) -> Path:
+    """Write `index` as a new build of `index_dir` and make it current, atomically."""
+    import faiss
+
+    _check_target(index_dir)
+    builds = index_dir / "builds"
+    builds.mkdir(parents=True, exist_ok=True)
+    build_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    staging = builds / f".tmp-{build_id}"
+    staging.mkdir()
+    try:
+        _write_json(staging / "documents.json", [asdict(d) for d in index.documents])
+        _write_json(
+            staging / "sentences.json",
+            [[s.doc_id, s.id, s.start, s.end, s.section] for s in index.sentences],
+        )
+        _write_json(
+            staging / "chunks.json",
+            [[c.doc_id, list(c.sentence_ids), c.start, c.end, c.section] for c in index.chunks],
+        )
+        _write_json(
+            staging / "tokens.json",
+            {
+                "chunks": index.chunk_tokens,
+                "sentences": index.sentence_tokens,
+                "vocabulary": index.vocabulary,
+            },
+        )
+        if index.has_vectors:
+            assert index.sentence_vectors is not None and index.vocabulary_vectors is not None
+            np.save(staging / "chunk_vectors.npy", index.chunk_vectors)
+            np.save(staging / "sentence_vectors.npy", index.sentence_vectors)
+            np.save(staging / "vocabulary_vectors.npy", index.vocabulary_vectors)
+            faiss.write_index(index.faiss_index, str(staging / "chunks.faiss"))
+        files = {p.name: sha256_file(p) for p in sorted(staging.iterdir())}
+        manifest = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "build_id": build_id,
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "model": {"name": index.model_name, "dimension": index.dimension},
+            "settings": asdict(index.config),
+            "sources": [
+                {"doc_id": d.id, "source": d.metadata.get("source", ""), "sha256": d.sha256}
+                for d in index.documents
+            ],
+            "counts": {
+                "documents": len(index.documents),
+                "sentences": len(index.sentences),
+                "chunks": len(index.chunks),
+            },
+            "files": files,
+        }
+        _write_json(staging / MANIFEST, manifest)
+        for path in staging.iterdir():
+            with path.open("rb") as handle:
+                os.fsync(handle.fileno())
+        final = builds / build_id
+        staging.rename(final)
+        link = index_dir / f".current-{build_id}"
+        link.symlink_to(Path("builds") / build_id)
+        os.replace(link, index_dir / "current")
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    for old in builds.iterdir():
+        if old.name != build_id and not old.name.startswith(".tmp-"):
+            shutil.rmtree(old, ignore_errors=True)
+    index.root = final
+    index.manifest = manifest
+    return final
+
+
+def read_manifest(index_dir: Path) -> tuple[Path, dict[str, Any]]:
+    """The current build folder and its manifest, or a clear error."""
+    current = index_dir / "current"
+    if not current.exists():
+        if index_dir.exists() and any(
+            p.name not in {"builds", ".lock"} for p in index_dir.iterdir()
+        ):
+            raise IndexCorruptError(
+                f"{index_dir} is not a Footnote index (no current build); "
+                "point --index at an index folder or an empty one and run `footnote build`"
+            )
+        raise IndexMissingError(
+            f"no index at {index_dir}; run `footnote build --index {index_dir}`"
+        )
+    root = current.resolve()
+    try:
+        manifest = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexCorruptError(
+            f"the manifest of the index at {index_dir} is missing or unreadable; "
+            f"run `footnote build --index {index_dir}`"
+        ) from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise IndexCorruptError(
+            f"{index_dir} is not a Footnote index; run `footnote build --index {index_dir}`"
+        )
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexStaleError(
+            f"the index at {index_dir} has format {manifest.get('format_version')}, this Footnote reads "
+            f"{FORMAT_VERSION}; run `footnote build --index {index_dir}`"
+        )
+    return root, manifest
+
+
+def _verify_files(root: Path, manifest: dict[str, Any], index_dir: Path) -> None:
+    files = manifest.get("files")
+    if not isinstance(files, dict) or not files:
+        raise IndexCorruptError(f"the manifest at {index_dir} lists no files; run `footnote build`")
+    for name, expected in files.items():
+        path = root / name
+        if not path.is_file() or sha256_file(path) != expected:
+            raise IndexCorruptError(
+                f"index file {name} at {index_dir} is missing, truncated or altered; "
+                f"run `footnote build --index {index_dir}` to rebuild it"
+            )
+
+
+def load_index(index_dir: Path, mmap: bool = True) -> Index:
+    """Load the current build of `index_dir`, checking every file against the manifest."""
+    import faiss
+
+    root, manifest = read_manifest(index_dir)
+    _verify_files(root, manifest, index_dir)
+    try:
+        documents = [
+            Document(**d) for d in json.loads((root / "documents.json").read_text("utf-8"))
+        ]
+        texts = {d.id: d.text for d in documents}
+        sentences = [
+            Sentence(id=i, doc_id=doc, text=texts[doc][a:b], start=a, end=b, section=sec)
+            for doc, i, a, b, sec in json.loads((root / "sentences.json").read_text("utf-8"))
+        ]
+        chunks = [
+            Chunk(
+                id=n,
+                doc_id=doc,
+                sentence_ids=tuple(ids),
+                text=texts[doc][a:b],
+                start=a,
+                end=b,
+                section=sec,
+            )
+            for n, (doc, ids, a, b, sec) in enumerate(
+                json.loads((root / "chunks.json").read_text("utf-8"))
+            )
+        ]
+        tokens = json.loads((root / "tokens.json").read_text("utf-8"))
+        model = manifest["model"]
+        config = BuildConfig(**manifest["settings"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise IndexCorruptError(
+            f"the index at {index_dir} does not parse ({type(exc).__name__}); run `footnote build`"
+        ) from exc
+    index = Index(
+        documents=documents,
+        sentences=sentences,
+        chunks=chunks,
+        chunk_tokens=tokens["chunks"],
+        sentence_tokens=tokens["sentences"],
+        vocabulary=tokens["vocabulary"],
+        config=config,
+        model_name=model.get("name"),
+        dimension=model.get("dimension"),
+        root=root,
+        manifest=manifest,
+    )
+    if (root / "chunks.faiss").exists():
+        mode = "r" if mmap else None
+        index.chunk_vectors = np.load(root / "chunk_vectors.npy", mmap_mode=mode)
+        index.sentence_vectors = np.load(root / "sentence_vectors.npy", mmap_mode=mode)
+        index.vocabulary_vectors = np.load(root / "vocabulary_vectors.npy", mmap_mode=mode)
+        flags = faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY if mmap else 0
+        index.faiss_index = faiss.read_index(str(root / "chunks.faiss"), flags)
+        expected = (len(chunks), model.get("dimension"))
+        if index.chunk_vectors.shape != expected or index.faiss_index.ntotal != len(chunks):
+            raise IndexCorruptError(
+                f"the vectors at {index_dir} do not match its chunks; run `footnote build`"
+            )
+    return index
