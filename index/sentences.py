@@ -23,17 +23,115 @@ _CLOSE_QUOTES = "”’"
 _QUOTE_CHARS = '“”"'
 _NEXT_START = re.compile(r"[\"“‘'(\[]?[A-Z0-9$£€]")
 _TITLES = frozenset(
-    ["mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "st", "jr", "sr", "rev", "hon", "capt", "cmdr", "adm", "maj", "fr", "pres"]
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "sen",
+        "rep",
+        "gov",
+        "gen",
+        "col",
+        "lt",
+        "sgt",
+        "st",
+        "jr",
+        "sr",
+        "rev",
+        "hon",
+        "capt",
+        "cmdr",
+        "adm",
+        "maj",
+        "fr",
+        "pres",
+    ]
 )
 _OTHER_ABBREVIATIONS = frozenset(
-    ["inc", "corp", "co", "ltd", "vs", "etc", "no", "nos", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "approx", "est"]
+    [
+        "inc",
+        "corp",
+        "co",
+        "ltd",
+        "vs",
+        "etc",
+        "no",
+        "nos",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "approx",
+        "est",
+    ]
 )
 _INITIALISM = re.compile(r"(?:\b|^)(?:[A-Za-z]\.){2,}$")
 _SINGLE_INITIAL = re.compile(r"(?:^|\s)[A-Z]\.$")
 # Words that start a new sentence after an initialism ("... in the U.S. The talks ...");
 # any other capitalised word after "U.S." continues the sentence ("U.S. Treasury").
 _SENTENCE_OPENERS = frozenset(
-    ["the", "a", "an", "but", "and", "or", "so", "yet", "he", "she", "it", "they", "we", "i", "you", "this", "that", "these", "those", "his", "her", "their", "its", "our", "in", "on", "at", "as", "for", "if", "when", "while", "after", "before", "however", "still", "meanwhile", "there", "then", "instead", "now", "still", "some", "many", "most", "no", "not", "one", "two", "officials"]
+    [
+        "the",
+        "a",
+        "an",
+        "but",
+        "and",
+        "or",
+        "so",
+        "yet",
+        "he",
+        "she",
+        "it",
+        "they",
+        "we",
+        "i",
+        "you",
+        "this",
+        "that",
+        "these",
+        "those",
+        "his",
+        "her",
+        "their",
+        "its",
+        "our",
+        "in",
+        "on",
+        "at",
+        "as",
+        "for",
+        "if",
+        "when",
+        "while",
+        "after",
+        "before",
+        "however",
+        "still",
+        "meanwhile",
+        "there",
+        "then",
+        "instead",
+        "now",
+        "still",
+        "some",
+        "many",
+        "most",
+        "no",
+        "not",
+        "one",
+        "two",
+        "officials",
+    ]
 )
 _SPEECH_VERBS = (
     "said|says|warned|warns|added|adds|told|asked|noted|explained|argued|conceded|declared|"
