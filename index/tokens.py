@@ -208,7 +208,9 @@ def words(text: str) -> list[str]:
     """Surface words, lower-cased, apostrophes unified, possessive 's dropped; initialisms kept whole."""
     out: list[str] = []
     for match in _WORD.finditer(text.translate(_APOSTROPHES)):
-        word = match.group().lower().strip("'")
+        surface = match.group()
+        # "US" in capitals is the country, not the pronoun.
+        word = "usa" if surface in ("US", "USA") else surface.lower().strip("'")
         if word.endswith("'s"):
             word = word[:-2]
         if "." in word:

@@ -1,0 +1,1 @@
+"""Online stage: a question becomes retrieved passages, then a cited answer."""

@@ -1,0 +1,179 @@
+"""The templated answerer: score the retrieved sentences, pick one to three, cite them verbatim.
+
+Nothing in an answer comes from anywhere but the article, apart from the template's own
+words: the answer text is the chosen sentences, each followed by its citation marker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from index.sentences import Sentence
+from rag.coverage import Coverage
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """A cited sentence: `text` is exactly `document.text[start:end]`."""
+
+    id: int
+    text: str
+    doc_id: str
+    sentence_id: int
+    start: int
+    end: int
+    section: str | None
+    score: float
+    highlight: tuple[int, int] | None = None
+    related: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """The citation as in the answer contract (design.md)."""
+        data = asdict(self)
+        data["highlight"] = list(self.highlight) if self.highlight else None
+        if not self.related:
+            del data["related"]
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The answer contract of design.md."""
+
+    answer: str
+    answered: bool
+    citations: tuple[Citation, ...]
+    retrieval: str
+    conversation_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict in the contract's field order."""
+        return {
+            "answer": self.answer,
+            "answered": self.answered,
+            "citations": [c.to_dict() for c in self.citations],
+            "retrieval": self.retrieval,
+            "conversation_id": self.conversation_id,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A sentence from a retrieved passage with the evidence for choosing it."""
+
+    sentence: Sentence
+    dense: float
+    lexical: float
+    passage: float
+    has_type: bool
+    highlight: tuple[int, int] | None
+    repeated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerConfig:
+    """How sentences are weighed, how many are cited and when to abstain."""
+
+    dense_weight: float = 1.0
+    lexical_weight: float = 0.6
+    passage_weight: float = 0.3
+    type_weight: float = 0.15
+    repeat_penalty: float = 0.1
+    max_sentences: int = 3
+    extra_sentence_margin: float = 0.06
+    min_dense: float = 0.25
+    min_lexical_bm25: float = 0.34
+    min_dense_with_missing_word: float = 0.5
+    synonym_threshold: float = 0.6
+    related_count: int = 2
+    weights_bm25: dict[str, float] = field(default_factory=dict)
+
+
+def score(candidate: Candidate, config: AnswerConfig) -> float:
+    """One number per sentence: meaning, shared words, passage rank and answer type."""
+    value = (
+        config.dense_weight * candidate.dense
+        + config.lexical_weight * candidate.lexical
+        + config.passage_weight * candidate.passage
+        + config.type_weight * candidate.has_type
+    )
+    return value - config.repeat_penalty * candidate.repeated
+
+
+def select(candidates: list[Candidate], config: AnswerConfig) -> list[tuple[Candidate, float]]:
+    """The best sentence, and up to two more that score nearly as well, best first."""
+    ranked = sorted(
+        ((c, score(c, config)) for c in candidates), key=lambda cs: (-cs[1], cs[0].sentence.id)
+    )
+    if not ranked:
+        return []
+    best = ranked[0][1]
+    chosen = [ranked[0]]
+    for cand, value in ranked[1:]:
+        if len(chosen) >= config.max_sentences or value < best - config.extra_sentence_margin:
+            break
+        chosen.append((cand, value))
+    return chosen
+
+
+def abstention_reason(
+    best: Candidate | None, coverage: Coverage, dense_available: bool, config: AnswerConfig
+) -> str | None:
+    """Why the article does not answer the question, or None when it seems to."""
+    if best is None:
+        return "nothing in the article matches"
+    if coverage.missing_names:
+        return "names it never mentions"
+    if dense_available:
+        if best.dense < config.min_dense:
+            return "the closest sentence is about something else"
+        if coverage.missing_words and best.dense < config.min_dense_with_missing_word:
+            return "key words it never uses"
+    else:
+        if best.lexical < config.min_lexical_bm25:
+            return "too few of its words"
+        if coverage.missing_words and best.lexical < 0.5:
+            return "key words it never uses"
+    return None
+
+
+def _citation(number: int, candidate: Candidate, value: float, related: bool = False) -> Citation:
+    s = candidate.sentence
+    return Citation(
+        id=number,
+        text=s.text,
+        doc_id=s.doc_id,
+        sentence_id=s.id,
+        start=s.start,
+        end=s.end,
+        section=s.section,
+        score=round(float(value), 4),
+        highlight=None if related else candidate.highlight,
+        related=related,
+    )
+
+
+def compose(chosen: list[tuple[Candidate, float]], retrieval: str) -> Answer:
+    """Fill the template: each chosen sentence verbatim, followed by its marker."""
+    citations = tuple(_citation(n, c, v) for n, (c, v) in enumerate(chosen, 1))
+    text = " ".join(f"{c.text} [{c.id}]" for c in citations)
+    return Answer(answer=text, answered=True, citations=citations, retrieval=retrieval)
+
+
+def abstain(related: list[tuple[Candidate, float]], coverage: Coverage, retrieval: str) -> Answer:
+    """Say plainly that the article does not answer; offer the closest sentences as related."""
+    missing = [t.word for t in coverage.missing_names] or [t.word for t in coverage.missing_words]
+    if missing:
+        subject = ", ".join(_display(w) for w in missing[:3])
+        text = f"The article doesn't say. It doesn't mention {subject}."
+    else:
+        text = "The article doesn't say."
+    citations = tuple(_citation(n, c, v, related=True) for n, (c, v) in enumerate(related, 1))
+    if citations:
+        text += " The closest sentences are shown as related, not as an answer."
+    return Answer(answer=text, answered=False, citations=citations, retrieval=retrieval)
+
+
+def _display(word: str) -> str:
+    return word.upper() if len(word) <= 3 else word

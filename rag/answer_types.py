@@ -1,0 +1,214 @@
+"""What kind of thing a question asks for, and where a sentence holds one.
+
+A *who* question wants a person, *how much / how many* an amount, *when* a date or day,
+*where* a place. The answerer prefers sentences that hold the asked-for kind, and marks
+the span (the `highlight`) so a reader sees the very thing asked for.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+
+class AnswerType(StrEnum):
+    """The kind of thing a question asks for."""
+
+    PERSON = "person"
+    QUANTITY = "quantity"
+    DATE = "date"
+    PLACE = "place"
+
+
+_QUESTION_TYPES: list[tuple[re.Pattern[str], AnswerType]] = [
+    (
+        re.compile(
+            r"\b(?:who|whom|whose)\b|\bwhich (?:person|official|leader|president|minister)\b", re.I
+        ),
+        AnswerType.PERSON,
+    ),
+    (
+        re.compile(
+            r"\bhow (?:much|many|large|big|high|low)\b|\bwhat (?:share|percent(?:age)?|portion|fraction|amount|sum|figure|number|rate|level)\b"
+            r"|\bwhat (?:is|was) the (?:tariff|rate|amount|figure|sum|size|total|value)\b|\bhow (?:steep|hefty)\b",
+            re.I,
+        ),
+        AnswerType.QUANTITY,
+    ),
+    (
+        re.compile(
+            r"\bwhen\b|\bwhat (?:day|date|month|year|time)\b|\bwhich (?:day|month|year)\b|\bhow long\b",
+            re.I,
+        ),
+        AnswerType.DATE,
+    ),
+    (
+        re.compile(
+            r"\bwhere\b|\bwhat (?:city|country|place|state|town|region)\b|\bwhich (?:city|country|place|state|town|region)\b|\bin which\b",
+            re.I,
+        ),
+        AnswerType.PLACE,
+    ),
+]
+
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_DAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+_NUMBER_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|millions?|billions?"
+_QUANTITY = re.compile(
+    r"(?:(?:[Nn]early|[Aa]bout|over|under|up to|more than|less than|at least|almost|roughly|some|just)\s+)?"
+    r"(?:[$£€¥₩]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:trillion|billion|million|thousand|bn|m|k)\b)?"
+    r"|\d[\d,]*(?:\.\d+)?\s?(?:%|percent\b|per cent\b)"
+    r"|\b\d[\d,]*(?:\.\d+)?(?:\s?(?:trillion|billion|million|thousand)\b)?(?:\s(?:[a-z]+\s){0,2}?(?:workers|people|troops|dollars|won|yen|years|months|days|tons|cars|jobs|companies|firms))?"
+    rf"|\b(?:{_NUMBER_WORDS})\b(?:\s(?:of\s)?[a-z]+)?"
+    r"|\bmultimillion-dollar\b|\bmulti-billion-dollar\b)",
+    # Case matters: "Air Force One Monday" holds no quantity.
+)
+_DATE = re.compile(
+    rf"\b(?:(?:early|mid|late)[- ])?(?:{_MONTHS})(?:\s+\d{{1,2}})?(?:,?\s+\d{{4}})?\b"
+    rf"|\b(?:{_DAYS})\b"
+    r"|\b(?:19|20)\d{2}\b"
+    r"|\b(?:earlier|later) (?:in|this) (?:the )?(?:week|month|year)\b|\b(?:last|next|this) (?:week|month|year)\b"
+    r"|\bfor (?:decades|years|months)\b|\bin months\b|\b(?:yesterday|today|tomorrow)\b",
+)
+_CAP_WORD = r"(?:(?:[A-Z]\.){2,}|[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?:[’']s)?)"
+_NAME = re.compile(rf"(?<![\w.]){_CAP_WORD}(?:\s+{_CAP_WORD}){{0,7}}(?!\w)")
+_TITLE_WORDS = frozenset(
+    [
+        "President",
+        "Secretary",
+        "Minister",
+        "Prime",
+        "Deputy",
+        "Director",
+        "Commerce",
+        "Treasury",
+        "Chancellor",
+        "Leader",
+        "Senator",
+        "Governor",
+        "Chairman",
+        "Chairwoman",
+        "Chief",
+        "Executive",
+        "National",
+        "Security",
+        "Foreign",
+        "Defense",
+        "General",
+        "Vice",
+        "Mr",
+        "Mrs",
+        "Ms",
+        "Dr",
+        "Korean",
+        "Chinese",
+        "Japanese",
+        "American",
+        "South",
+        "North",
+        "New",
+        "Former",
+        "Speaker",
+        "King",
+        "Queen",
+        "Prince",
+        "Pope",
+        "Representative",
+        "Ambassador",
+        "Mayor",
+        "Premier",
+        "Justice",
+        "Judge",
+        "Officer",
+        "Commander",
+        "Adviser",
+        "Advisor",
+        "Spokesman",
+        "Spokeswoman",
+        "Lord",
+        "Sir",
+        "Madam",
+        "Professor",
+        "CEO",
+    ]
+)
+_NOT_NAMES = frozenset(
+    f"""{_MONTHS.replace("|", " ")} {_DAYS.replace("|", " ")} The A An In On At For But And Yet Instead
+    Without Whether As If When While After Before It This That These Those He She They We I His Her
+    Their Our Its Key Korea Korean Japan Japanese China Chinese U.S. US America American
+    European Europe House Force One Ministry Department Kingdom Summit Cooperation Economic Organization
+    Council Committee Party University Company Group Bank Agency Court Congress Senate Parliament Order
+    Heritage Site World City State States Republic Union Nations Asia Pacific Asia-Pacific Air White
+    Grand Foreign Street Province Island Sea Ocean River Mountain Airport Station Commission Institute
+    Fund Reserve Federal Market Exchange Times Post Journal News Agency Corporation Inc Ltd Co Corp""".split()
+)
+_PLACE = re.compile(
+    r"(?:\b(?:in|at|near|from|to|into|across|outside|inside|of)\s+(?:the\s+)?(?:(?:ancient|capital|city|town|state|province|country)\s+(?:of\s+)?)?)"
+    rf"({_CAP_WORD}(?:[\s-]+{_CAP_WORD}){{0,3}})"
+)
+
+
+def question_type(question: str) -> AnswerType | None:
+    """The kind of thing asked for, or None when the question does not say (what, why, how)."""
+    for pattern, kind in _QUESTION_TYPES:
+        if pattern.search(question):
+            return kind
+    return None
+
+
+def _bare(word: str) -> str:
+    return re.sub(r"[’']s$", "", word)
+
+
+def name_spans(text: str) -> list[tuple[int, int, int]]:
+    """Candidate personal names: (start, end, word count), titles and non-name words trimmed."""
+    spans: list[tuple[int, int, int]] = []
+    for match in _NAME.finditer(text):
+        words = match.group().split()
+        start = match.start()
+        while words and (_bare(words[0]) in _TITLE_WORDS or _bare(words[0]) in _NOT_NAMES):
+            start = text.index(words[1], start + len(words[0])) if len(words) > 1 else match.end()
+            words = words[1:]
+        if not words or any(_bare(w) in _NOT_NAMES or _bare(w) in _TITLE_WORDS for w in words):
+            continue
+        end = start + len(" ".join(words))
+        if text[start:end] != " ".join(words):
+            continue
+        end = start + len(_bare(text[start:end]))
+        spans.append((start, end, len(words)))
+    return spans
+
+
+def known_names(texts: list[str]) -> frozenset[str]:
+    """Words of the multi-word names in a document ("Lee Jae Myung" gives "Lee"), so that a
+    lone "Lee" later counts as a person while a lone "Seoul" does not."""
+    names: set[str] = set()
+    for text in texts:
+        for start, end, count in name_spans(text):
+            if count >= 2:
+                names.update(text[start:end].split())
+    return frozenset(names)
+
+
+def _person_spans(text: str, names: frozenset[str]) -> list[tuple[int, int]]:
+    return [(a, b) for a, b, count in name_spans(text) if count >= 2 or text[a:b] in names]
+
+
+def entity_spans(
+    text: str, kind: AnswerType, names: frozenset[str] = frozenset()
+) -> list[tuple[int, int]]:
+    """Spans in `text` that hold a thing of `kind`, in reading order."""
+    if kind is AnswerType.QUANTITY:
+        spans = [(m.start(), m.end()) for m in _QUANTITY.finditer(text)]
+    elif kind is AnswerType.DATE:
+        spans = [(m.start(), m.end()) for m in _DATE.finditer(text)]
+    elif kind is AnswerType.PERSON:
+        spans = _person_spans(text, names)
+    else:
+        spans = [
+            (m.start(1), m.end(1))
+            for m in _PLACE.finditer(text)
+            if m.group(1).split()[0] not in _TITLE_WORDS
+            and not re.fullmatch(rf"(?:{_MONTHS}|{_DAYS})", m.group(1))
+        ]
+    return sorted({(a, b) for a, b in spans if b > a and text[a:b].strip()})

@@ -1,0 +1,333 @@
+"""The per-question pipeline: validate → resolve follow-ups → retrieve → answer.
+
+One `Pipeline` is built per process around a loaded index; the embedder may arrive later
+(the service answers from BM25 while the model loads) and is attached with `attach_embedder`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+import unicodedata
+from collections import Counter, OrderedDict
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from index.embeddings import Embedder
+from index.store import Index
+from index.tokens import STOPWORDS, tokenize, words
+from rag.answer import (
+    Answer,
+    AnswerConfig,
+    Candidate,
+    abstain,
+    abstention_reason,
+    compose,
+    score,
+    select,
+)
+from rag.answer_types import AnswerType, entity_spans, known_names, question_type
+from rag.conversation import Followup, Turn, contextualize
+from rag.coverage import Coverage, Vocabulary, check_coverage, terms_to_embed
+from rag.errors import QuestionError, RetrievalUnavailableError, UnknownDocumentError
+from rag.retrieve import (
+    BM25Retriever,
+    DenseRetriever,
+    HybridRetriever,
+    Mode,
+    Passage,
+    Query,
+    Retriever,
+)
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+@dataclass(frozen=True, slots=True)
+class RetrievalConfig:
+    """How many passages to read and how the two rankings are fused."""
+
+    top_k: int = 6
+    rrf_k: float = 60.0
+    depth: int = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """An answer plus what produced it (for the eval suite and debugging)."""
+
+    answer: Answer
+    passages: list[Passage]
+    question: str
+    ranked: list[tuple[Candidate, float]] = field(default_factory=list)
+    coverage: Coverage | None = None
+    abstention: str | None = None
+
+
+def clean_question(question: object, max_chars: int) -> str:
+    """The question as text a person typed: control characters removed, whitespace folded."""
+    if not isinstance(question, str):
+        raise QuestionError("the question must be text")
+    text = unicodedata.normalize("NFC", _CONTROL.sub(" ", question))
+    text = " ".join(text.split())
+    if not text:
+        raise QuestionError("the question is empty; type a question about the article")
+    if len(text) > max_chars:
+        raise QuestionError(
+            f"the question is {len(text)} characters long; keep it under {max_chars}"
+        )
+    return text
+
+
+class _LRU:
+    """A small thread-safe least-recently-used cache."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[object, object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: object) -> object | None:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        return None
+
+    def put(self, key: object, value: object) -> None:
+        if self._size <= 0:
+            return
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
+class Pipeline:
+    """Answers questions from one loaded index."""
+
+    def __init__(
+        self,
+        index: Index,
+        embedder: Embedder | None = None,
+        retrieval: RetrievalConfig | None = None,
+        answering: AnswerConfig | None = None,
+        default_mode: Mode = Mode.HYBRID,
+        max_question_chars: int = 500,
+        cache_size: int = 1024,
+    ) -> None:
+        self.index = index
+        self.retrieval = retrieval or RetrievalConfig()
+        self.answering = answering or AnswerConfig()
+        self.default_mode = default_mode
+        self.max_question_chars = max_question_chars
+        self._bm25 = BM25Retriever(index)
+        self._dense: Retriever | None = None
+        self._hybrid: Retriever | None = None
+        self._embedder: Embedder | None = None
+        self._vectors = _LRU(cache_size)
+        self._row = {(s.doc_id, s.id): row for row, s in enumerate(index.sentences)}
+        self._doc_ids = {d.id for d in index.documents}
+        df = Counter(t for tokens in index.sentence_tokens for t in set(tokens))
+        n = max(len(index.sentence_tokens), 1)
+        self._idf = {t: math.log((n - c + 0.5) / (c + 0.5) + 1.0) for t, c in df.items()}
+        self._max_idf = math.log((n + 0.5) / 0.5 + 1.0)
+        self._per_doc: dict[str, tuple[Vocabulary, frozenset[str]]] = {}
+        self._per_doc_lock = threading.Lock()
+        if embedder is not None:
+            self.attach_embedder(embedder)
+
+    # -- modes -------------------------------------------------------------------------
+
+    def attach_embedder(self, embedder: Embedder) -> None:
+        """Enable dense and hybrid retrieval with a loaded embedder."""
+        if not self.index.has_vectors:
+            raise RetrievalUnavailableError(
+                "this index has no vectors; run `footnote build` with the model"
+            )
+        if self.index.model_name != embedder.name or self.index.dimension != embedder.dimension:
+            raise RetrievalUnavailableError(
+                f"the index was built with {self.index.model_name}, not {embedder.name}; run `footnote build`"
+            )
+        dense = DenseRetriever(self.index)
+        self._hybrid = HybridRetriever(
+            self._bm25, dense, self.retrieval.rrf_k, self.retrieval.depth
+        )
+        self._dense = dense
+        self._embedder = embedder
+
+    @property
+    def dense_ready(self) -> bool:
+        """Whether the embedding model is loaded and dense retrieval available."""
+        return self._embedder is not None
+
+    def effective_mode(self, requested: Mode | None = None) -> Mode:
+        """The mode a question is answered in: BM25 whenever the model is not loaded."""
+        mode = requested or self.default_mode
+        return mode if self.dense_ready else Mode.BM25
+
+    # -- per-document lookups ----------------------------------------------------------
+
+    @cached_property
+    def _global_vocabulary(self) -> Vocabulary:
+        return Vocabulary(self.index.vocabulary, self.index.vocabulary_vectors)
+
+    def _document_context(self, doc_id: str | None) -> tuple[Vocabulary, frozenset[str]]:
+        """The vocabulary and personal names of one document (or of all)."""
+        key = doc_id or ""
+        with self._per_doc_lock:
+            if key in self._per_doc:
+                return self._per_doc[key]
+        sentences = [s for s in self.index.sentences if doc_id is None or s.doc_id == doc_id]
+        names = known_names([s.text for s in sentences])
+        if doc_id is None or len(self._doc_ids) == 1:
+            vocabulary = self._global_vocabulary
+        else:
+            wanted = sorted({w for s in sentences for w in words(s.text) if w not in STOPWORDS})
+            position = {w: i for i, w in enumerate(self.index.vocabulary)}
+            vectors = self.index.vocabulary_vectors
+            rows = [position[w] for w in wanted if w in position]
+            vocabulary = Vocabulary(
+                [self.index.vocabulary[r] for r in rows],
+                None if vectors is None else np.asarray(vectors[rows]),
+            )
+        with self._per_doc_lock:
+            self._per_doc[key] = (vocabulary, names)
+        return vocabulary, names
+
+    # -- answering ---------------------------------------------------------------------
+
+    def _encode(self, texts: list[str]) -> dict[str, np.ndarray]:
+        assert self._embedder is not None
+        found: dict[str, np.ndarray] = {}
+        todo = []
+        for text in texts:
+            cached = self._vectors.get(text)
+            if cached is None:
+                todo.append(text)
+            else:
+                found[text] = cached  # type: ignore[assignment]
+        if todo:
+            for text, vector in zip(todo, self._embedder.encode(todo), strict=True):
+                self._vectors.put(text, vector)
+                found[text] = vector
+        return found
+
+    def _lexical(self, query_tokens: list[str], sentence_tokens: list[str]) -> float:
+        wanted = set(query_tokens)
+        if not wanted:
+            return 0.0
+        present = set(sentence_tokens)
+        total = sum(self._idf.get(t, self._max_idf) for t in wanted)
+        return sum(self._idf.get(t, self._max_idf) for t in wanted if t in present) / total
+
+    def _candidates(
+        self,
+        passages: list[Passage],
+        followup: Followup,
+        vector: np.ndarray | None,
+        kind: AnswerType | None,
+        names: frozenset[str],
+    ) -> list[Candidate]:
+        if not passages:
+            return []
+        top = passages[0].score or 1.0
+        weight: dict[int, float] = {}
+        for passage in passages:
+            for sid in passage.chunk.sentence_ids:
+                row = self._row[(passage.chunk.doc_id, sid)]
+                weight[row] = max(weight.get(row, 0.0), passage.score / top)
+        rows = list(weight)
+        dense = (
+            np.asarray(self.index.sentence_vectors[rows]) @ vector
+            if vector is not None and self.index.sentence_vectors is not None
+            else np.zeros(len(rows))
+        )
+        query_tokens = tokenize(followup.question)
+        question_words = set(words(followup.question))
+        candidates = []
+        for row, similarity in zip(rows, dense, strict=True):
+            sentence = self.index.sentences[row]
+            highlight = None
+            if kind is not None:
+                for a, b in entity_spans(sentence.text, kind, names):
+                    if not set(words(sentence.text[a:b])) <= question_words:
+                        highlight = (a, b)
+                        break
+            candidates.append(
+                Candidate(
+                    sentence=sentence,
+                    dense=float(similarity),
+                    lexical=self._lexical(query_tokens, self.index.sentence_tokens[row]),
+                    passage=weight[row],
+                    has_type=highlight is not None,
+                    highlight=highlight,
+                    repeated=(sentence.doc_id, sentence.id) in followup.cited,
+                )
+            )
+        return candidates
+
+    def ask(
+        self,
+        question: str,
+        turns: list[Turn] | None = None,
+        doc_id: str | None = None,
+        mode: Mode | None = None,
+    ) -> Result:
+        """Answer one question, in the context of earlier `turns` when given."""
+        text = clean_question(question, self.max_question_chars)
+        if doc_id is not None and doc_id not in self._doc_ids:
+            known = ", ".join(sorted(self._doc_ids)[:5])
+            raise UnknownDocumentError(
+                f"no article with id {doc_id!r} is indexed; known ids: {known}"
+            )
+        used = self.effective_mode(mode)
+        vocabulary, names = self._document_context(doc_id)
+        followup = contextualize(text, turns or [], names)
+        vector = None
+        term_vectors: dict[str, np.ndarray] | None = None
+        if used is not Mode.BM25:
+            missing = terms_to_embed(followup.question, vocabulary)
+            encoded = self._encode([followup.context, *missing])
+            vector = encoded[followup.context]
+            term_vectors = {w: encoded[w] for w in missing}
+        query = Query(followup.context, tokenize(followup.context), vector, doc_id)
+        retriever = {Mode.BM25: self._bm25, Mode.DENSE: self._dense, Mode.HYBRID: self._hybrid}[
+            used
+        ]
+        assert retriever is not None
+        passages = retriever.retrieve(query, self.retrieval.top_k)
+        kind = question_type(followup.question)
+        candidates = self._candidates(passages, followup, vector, kind, names)
+        coverage = check_coverage(
+            followup.question, vocabulary, term_vectors, self.answering.synonym_threshold
+        )
+        ranked = select(candidates, self.answering)
+        reason = abstention_reason(
+            ranked[0][0] if ranked else None, coverage, vector is not None, self.answering
+        )
+        if reason is None:
+            answer = compose(ranked, used.value)
+        else:
+            related = sorted(
+                ((c, score(c, self.answering)) for c in candidates), key=lambda cs: -cs[1]
+            )
+            answer = abstain(related[: self.answering.related_count], coverage, used.value)
+        return Result(answer, passages, followup.question, ranked, coverage, reason)
+
+    def replay(
+        self, questions: list[str], doc_id: str | None = None, mode: Mode | None = None
+    ) -> list[Turn]:
+        """Re-answer earlier questions a client sent as `history`, so follow-ups have context."""
+        turns: list[Turn] = []
+        for earlier in questions:
+            try:
+                result = self.ask(earlier, turns, doc_id, mode)
+            except QuestionError:
+                continue
+            turns.append(Turn(earlier, result.answer))
+        return turns
