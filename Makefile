@@ -1,0 +1,51 @@
+# The few commands everyone uses. `make run` and `make test` set up everything on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install browser run build ask test lint format eval bench clean
+
+install: $(STAMP)
+
+# torch first, pinned: 2.13.0 is the CPU build on this machine's disk; letting a resolver
+# pick torch for sentence-transformers pulls a CUDA build of several GB.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+# The browser tests drive Debian's chromium (Playwright's own download cannot reach its host here).
+browser:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	  else sudo apt-get update -q && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; fi; }
+
+run: install
+	$(BIN)/footnote serve
+
+build: install
+	$(BIN)/footnote build
+
+test: install browser
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+lint:
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format:
+	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
+
+eval: install
+	$(BIN)/footnote eval --retrieval all
+
+bench: install
+	$(BIN)/footnote bench
+
+clean:
+	rm -rf .footnote reports test-artifacts .pytest_cache

@@ -1,0 +1,94 @@
+"""Every setting, read from `FOOTNOTE_*` environment variables in this one place.
+
+Built by the CLI or the app factory, never at import time. Each field's description is
+the documentation; `tests/test_settings_docs.py` fails when the README misses one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from index.sentences import SPLITTER_VERSION
+from index.store import BuildConfig
+from rag.answer import AnswerConfig
+from rag.pipeline import RetrievalConfig
+from rag.retrieve import Mode
+
+
+class Settings(BaseSettings):
+    """Footnote's settings; each can be set as FOOTNOTE_<NAME> (upper case)."""
+
+    model_config = SettingsConfigDict(env_prefix="FOOTNOTE_", extra="ignore", frozen=True)
+
+    sources: Annotated[list[Path], NoDecode] = Field(
+        default=[Path("seeds")], description="Article files or folders to index, comma-separated."
+    )
+    index_dir: Path = Field(
+        default=Path(".footnote/index"), description="Folder of the index on disk."
+    )
+    retrieval: Mode = Field(
+        default=Mode.HYBRID, description="Retrieval mode: hybrid, bm25 or dense."
+    )
+    embedder: Literal["torch", "none"] = Field(
+        default="torch", description="Query encoder backend: torch, or none (BM25 only)."
+    )
+    top_k: int = Field(default=6, ge=1, le=50, description="Passages read per question.")
+    rrf_k: float = Field(default=60.0, gt=0, description="Reciprocal rank fusion constant k.")
+    fusion_depth: int = Field(
+        default=20, ge=1, description="How deep each ranking goes into the fusion."
+    )
+    chunk_size: int = Field(default=3, ge=1, le=20, description="Sentences per chunk.")
+    chunk_overlap: int = Field(
+        default=1, ge=0, description="Sentences shared by neighbouring chunks."
+    )
+    max_question_chars: int = Field(
+        default=500, ge=1, description="Longest question accepted, in characters."
+    )
+    cache_size: int = Field(
+        default=1024, ge=0, description="Recent question vectors kept in memory."
+    )
+    threads: int | None = Field(
+        default=None, ge=1, description="CPU threads for the encoder (default: all)."
+    )
+    host: str = Field(default="127.0.0.1", description="Address the service listens on.")
+    port: int = Field(default=8000, ge=0, le=65535, description="Port the service listens on.")
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default=[],
+        description="Origins allowed to call the service from a browser, comma-separated.",
+    )
+    rate_limit_per_minute: int = Field(
+        default=120, ge=0, description="Requests per client per minute (0: off)."
+    )
+    max_body_bytes: int = Field(
+        default=16_384, ge=256, description="Largest request body accepted, in bytes."
+    )
+    conversation_capacity: int = Field(
+        default=10_000, ge=1, description="Conversations kept in memory."
+    )
+    conversation_ttl_seconds: float = Field(
+        default=3600.0, gt=0, description="Idle time before a conversation is forgotten."
+    )
+    log_questions: bool = Field(default=False, description="Write question text into access logs.")
+
+    @field_validator("sources", "allowed_origins", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    def build_config(self) -> BuildConfig:
+        """The settings that change what an index holds."""
+        return BuildConfig(self.chunk_size, self.chunk_overlap, SPLITTER_VERSION)
+
+    def retrieval_config(self) -> RetrievalConfig:
+        """How many passages to read and how rankings are fused."""
+        return RetrievalConfig(top_k=self.top_k, rrf_k=self.rrf_k, depth=self.fusion_depth)
+
+    def answer_config(self) -> AnswerConfig:
+        """How the answerer weighs sentences and when it abstains."""
+        return AnswerConfig()

@@ -1,0 +1,124 @@
+"""Session fixtures: the real model, the seed index built once, a real server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+ARTICLE = SEEDS / "trump-asia-tour-south-korea.txt"
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The bundled all-MiniLM-L6-v2, loaded once."""
+    from index.embeddings import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder()
+
+
+@pytest.fixture(scope="session")
+def index_dir(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:
+    """The seed article's index, built once per session with the real model and FAISS."""
+    from index.build import build_and_save
+    from index.store import BuildConfig
+
+    path = tmp_path_factory.mktemp("index") / "seed-index"
+    build_and_save([SEEDS], path, embedder, BuildConfig())
+    return path
+
+
+@pytest.fixture(scope="session")
+def settings(index_dir: Path):
+    """Settings pointing at the session's index and the seeds."""
+    from footnote.settings import Settings
+
+    return Settings(sources=[SEEDS], index_dir=index_dir)
+
+
+@pytest.fixture(scope="session")
+def pipeline(settings, embedder):
+    """A hybrid pipeline over the seed index."""
+    from footnote.runtime import open_pipeline
+
+    return open_pipeline(settings, embedder)
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    """A `footnote serve` process on 127.0.0.1."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+def start_server(index_dir: Path, log: Path, wait_for: str = "hybrid", **env: str) -> LiveServer:
+    """Start `footnote serve` on a free port; return when /readyz reports `wait_for`."""
+    port = free_port()
+    environment = {
+        **os.environ,
+        "FOOTNOTE_SOURCES": str(SEEDS),
+        "FOOTNOTE_INDEX_DIR": str(index_dir),
+        "HF_HUB_OFFLINE": "1",
+        **env,
+    }
+    handle = log.open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "footnote.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=environment,
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"server exited with {process.returncode}: {log.read_text()[-2000:]}"
+            )
+        with contextlib.suppress(httpx.HTTPError):
+            ready = httpx.get(f"{url}/readyz", timeout=2)
+            if ready.status_code == 200 and ready.json().get("retrieval") == wait_for:
+                return LiveServer(url, process, log)
+        time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"server not ready in 120 s: {log.read_text()[-2000:]}")
+
+
+def stop_server(server: LiveServer) -> None:
+    """Stop a server started by `start_server`."""
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+
+
+@pytest.fixture(scope="session")
+def live_server(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One real service for the session, in hybrid mode, on 127.0.0.1."""
+    server = start_server(index_dir, tmp_path_factory.mktemp("server") / "server.log")
+    yield server
+    stop_server(server)
