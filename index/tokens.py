@@ -228,3 +228,18 @@ def tokenize(text: str) -> list[str]:
     ['usa', 'treasuri', 'secretari', 'remark']
     """
     return [stem(w) for w in words(text) if w not in STOPWORDS]
+
+
+def token_matches(token: str, present: frozenset[str] | set[str]) -> bool:
+    """A stem found as such, or as a longer or shorter form of the same word ("korea" and
+    "korean", "america" and "american"), which stemming leaves apart."""
+    if token in present:
+        return True
+    if len(token) < 4:
+        return False
+    return any(
+        len(other) >= 4
+        and abs(len(other) - len(token)) <= 3
+        and (other.startswith(token) or token.startswith(other))
+        for other in present
+    )

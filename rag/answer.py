@@ -6,10 +6,11 @@ words: the answer text is the chosen sentences, each followed by its citation ma
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from index.sentences import Sentence
+from rag.answer_types import AnswerType
 from rag.coverage import Coverage
 
 
@@ -66,9 +67,11 @@ class Candidate:
     dense: float
     lexical: float
     passage: float
-    has_type: bool
+    context: float
+    type_match: float
     highlight: tuple[int, int] | None
     repeated: bool = False
+    adjacent: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,18 +79,20 @@ class AnswerConfig:
     """How sentences are weighed, how many are cited and when to abstain."""
 
     dense_weight: float = 1.0
-    lexical_weight: float = 0.6
-    passage_weight: float = 0.3
-    type_weight: float = 0.15
-    repeat_penalty: float = 0.1
+    lexical_weight: float = 1.3
+    passage_weight: float = 0.15
+    context_weight: float = 0.3
+    type_weight: float = 0.3
+    repeat_penalty: float = 0.15
+    adjacent_bonus: float = 0.1
     max_sentences: int = 3
     extra_sentence_margin: float = 0.06
-    min_dense: float = 0.25
-    min_lexical_bm25: float = 0.34
-    min_dense_with_missing_word: float = 0.5
+    min_dense: float = 0.2
+    min_score: float = 0.8
+    min_lexical_bm25: float = 0.3
+    type_window: int = 3
     synonym_threshold: float = 0.6
     related_count: int = 2
-    weights_bm25: dict[str, float] = field(default_factory=dict)
 
 
 def score(candidate: Candidate, config: AnswerConfig) -> float:
@@ -96,16 +101,20 @@ def score(candidate: Candidate, config: AnswerConfig) -> float:
         config.dense_weight * candidate.dense
         + config.lexical_weight * candidate.lexical
         + config.passage_weight * candidate.passage
-        + config.type_weight * candidate.has_type
+        + config.context_weight * candidate.context
+        + config.type_weight * candidate.type_match
     )
-    return value - config.repeat_penalty * candidate.repeated
+    return (
+        value
+        - config.repeat_penalty * candidate.repeated
+        + config.adjacent_bonus * candidate.adjacent
+    )
 
 
-def select(candidates: list[Candidate], config: AnswerConfig) -> list[tuple[Candidate, float]]:
-    """The best sentence, and up to two more that score nearly as well, best first."""
-    ranked = sorted(
-        ((c, score(c, config)) for c in candidates), key=lambda cs: (-cs[1], cs[0].sentence.id)
-    )
+def select(
+    ranked: list[tuple[Candidate, float]], config: AnswerConfig
+) -> list[tuple[Candidate, float]]:
+    """From candidates ranked best first: the best, and up to two more that score nearly as well."""
     if not ranked:
         return []
     best = ranked[0][1]
@@ -117,24 +126,33 @@ def select(candidates: list[Candidate], config: AnswerConfig) -> list[tuple[Cand
     return chosen
 
 
+_TYPED_KINDS = {
+    AnswerType.PERSON: "person",
+    AnswerType.QUANTITY: "figure",
+    AnswerType.DATE: "date or day",
+}
+
+
 def abstention_reason(
-    best: Candidate | None, coverage: Coverage, dense_available: bool, config: AnswerConfig
+    ranked: list[tuple[Candidate, float]],
+    coverage: Coverage,
+    kind: AnswerType | None,
+    dense_available: bool,
+    config: AnswerConfig,
 ) -> str | None:
-    """Why the article does not answer the question, or None when it seems to."""
-    if best is None:
-        return "nothing in the article matches"
+    """Why the article does not answer the question (a sentence for the reader), or None."""
+    if not ranked:
+        return "Nothing in it matches the question."
+    best, value = ranked[0]
     if coverage.missing_names:
-        return "names it never mentions"
-    if dense_available:
-        if best.dense < config.min_dense:
-            return "the closest sentence is about something else"
-        if coverage.missing_words and best.dense < config.min_dense_with_missing_word:
-            return "key words it never uses"
-    else:
-        if best.lexical < config.min_lexical_bm25:
-            return "too few of its words"
-        if coverage.missing_words and best.lexical < 0.5:
-            return "key words it never uses"
+        shown = ", ".join(_display(t.word) for t in coverage.missing_names[:3])
+        return f"It never mentions {shown}."
+    if kind in _TYPED_KINDS and not any(c.type_match > 0 for c, _ in ranked[: config.type_window]):
+        return f"Its closest sentences give no {_TYPED_KINDS[kind]} for that."
+    if dense_available and (best.dense < config.min_dense or value < config.min_score):
+        return "Its closest sentences are about something else."
+    if not dense_available and best.lexical < config.min_lexical_bm25:
+        return "Too few of the question's words occur in it."
     return None
 
 
@@ -161,14 +179,9 @@ def compose(chosen: list[tuple[Candidate, float]], retrieval: str) -> Answer:
     return Answer(answer=text, answered=True, citations=citations, retrieval=retrieval)
 
 
-def abstain(related: list[tuple[Candidate, float]], coverage: Coverage, retrieval: str) -> Answer:
+def abstain(related: list[tuple[Candidate, float]], reason: str, retrieval: str) -> Answer:
     """Say plainly that the article does not answer; offer the closest sentences as related."""
-    missing = [t.word for t in coverage.missing_names] or [t.word for t in coverage.missing_words]
-    if missing:
-        subject = ", ".join(_display(w) for w in missing[:3])
-        text = f"The article doesn't say. It doesn't mention {subject}."
-    else:
-        text = "The article doesn't say."
+    text = f"The article doesn't say. {reason}"
     citations = tuple(_citation(n, c, v, related=True) for n, (c, v) in enumerate(related, 1))
     if citations:
         text += " The closest sentences are shown as related, not as an answer."

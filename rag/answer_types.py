@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+from index.tokens import stem, token_matches, words
+
 
 class AnswerType(StrEnum):
     """The kind of thing a question asks for."""
@@ -143,7 +145,7 @@ _NOT_NAMES = frozenset(
     Fund Reserve Federal Market Exchange Times Post Journal News Agency Corporation Inc Ltd Co Corp""".split()
 )
 _PLACE = re.compile(
-    r"(?:\b(?:in|at|near|from|to|into|across|outside|inside|of)\s+(?:the\s+)?(?:(?:ancient|capital|city|town|state|province|country)\s+(?:of\s+)?)?)"
+    r"(?:\b(?:in|at|near|from|to|into|across|outside|inside|of)\s+(?:(?:the|a|an)\s+)?(?:(?:ancient|capital|city|town|state|province|country)\s+(?:of\s+)?)?)"
     rf"({_CAP_WORD}(?:[\s-]+{_CAP_WORD}){{0,3}})"
 )
 
@@ -212,3 +214,33 @@ def entity_spans(
             and not re.fullmatch(rf"(?:{_MONTHS}|{_DAYS})", m.group(1))
         ]
     return sorted({(a, b) for a, b in spans if b > a and text[a:b].strip()})
+
+
+_TITLE_BEFORE = re.compile(r"((?:(?:[A-Z][\w’'.-]*|of|the)\s+){1,5})$")
+
+
+def find_highlight(
+    text: str, kind: AnswerType | None, names: frozenset[str], question_words: set[str]
+) -> tuple[tuple[int, int] | None, float]:
+    """The first span of the asked-for kind that the question does not already name, and how
+    strongly it answers (0 to 1). For *who*, a person introduced by the very role the question
+    names ("South Korean President Lee Jae Myung" for "Who is South Korea's president?") is the
+    fullest answer; a bare surname is a weak one."""
+    if kind is None:
+        return None, 0.0
+    best: tuple[tuple[int, int] | None, float] = (None, 0.0)
+    for start, end in entity_spans(text, kind, names):
+        if set(words(text[start:end])) <= question_words:
+            continue
+        if kind is not AnswerType.PERSON:
+            return (start, end), 1.0
+        title = _TITLE_BEFORE.search(text[:start])
+        strength = 0.4
+        if title:
+            role = {stem(w) for w in words(title.group(1))}
+            asked = {stem(w) for w in question_words}
+            shared = sum(1 for w in asked if token_matches(w, role))
+            strength = 0.5 + 0.5 * min(1.0, shared / max(1, min(len(asked), 3)))
+        if strength > best[1]:
+            best = ((start, end), strength)
+    return best

@@ -18,7 +18,7 @@ import numpy as np
 
 from index.embeddings import Embedder
 from index.store import Index
-from index.tokens import STOPWORDS, tokenize, words
+from index.tokens import STOPWORDS, token_matches, tokenize, words
 from rag.answer import (
     Answer,
     AnswerConfig,
@@ -29,7 +29,7 @@ from rag.answer import (
     score,
     select,
 )
-from rag.answer_types import AnswerType, entity_spans, known_names, question_type
+from rag.answer_types import AnswerType, find_highlight, known_names, question_type
 from rag.conversation import Followup, Turn, contextualize
 from rag.coverage import Coverage, Vocabulary, check_coverage, terms_to_embed
 from rag.errors import QuestionError, RetrievalUnavailableError, UnknownDocumentError
@@ -136,6 +136,9 @@ class Pipeline:
         n = max(len(index.sentence_tokens), 1)
         self._idf = {t: math.log((n - c + 0.5) / (c + 0.5) + 1.0) for t, c in df.items()}
         self._max_idf = math.log((n + 0.5) / 0.5 + 1.0)
+        self._section_tokens = {
+            s.section: frozenset(tokenize(s.section)) for s in index.sentences if s.section
+        }
         self._per_doc: dict[str, tuple[Vocabulary, frozenset[str]]] = {}
         self._per_doc_lock = threading.Lock()
         if embedder is not None:
@@ -217,13 +220,28 @@ class Pipeline:
                 found[text] = vector
         return found
 
-    def _lexical(self, query_tokens: list[str], sentence_tokens: list[str]) -> float:
+    def _weight(self, token: str) -> float:
+        return self._idf.get(token, self._max_idf)
+
+    def _lexical(self, query_tokens: list[str], row: int) -> float:
+        """Share of the question's term weight found in the sentence; terms found only in the
+        sentence before it or in its section title count half (they set its subject)."""
         wanted = set(query_tokens)
         if not wanted:
             return 0.0
-        present = set(sentence_tokens)
-        total = sum(self._idf.get(t, self._max_idf) for t in wanted)
-        return sum(self._idf.get(t, self._max_idf) for t in wanted if t in present) / total
+        sentence = self.index.sentences[row]
+        present = frozenset(self.index.sentence_tokens[row])
+        context: set[str] = set(self._section_tokens.get(sentence.section or "", ()))
+        previous = self.index.sentences[row - 1] if row > 0 else None
+        if previous and previous.doc_id == sentence.doc_id and previous.section == sentence.section:
+            context.update(self.index.sentence_tokens[row - 1])
+        found = 0.0
+        for token in wanted:
+            if token_matches(token, present):
+                found += self._weight(token)
+            elif token_matches(token, context):
+                found += 0.5 * self._weight(token)
+        return found / sum(self._weight(t) for t in wanted)
 
     def _candidates(
         self,
@@ -233,40 +251,50 @@ class Pipeline:
         kind: AnswerType | None,
         names: frozenset[str],
     ) -> list[Candidate]:
+        """Every sentence of the retrieved passages, with the evidence for choosing it."""
         if not passages:
             return []
         top = passages[0].score or 1.0
+        chunk_similarity = (
+            np.asarray(self.index.chunk_vectors[[p.chunk.id for p in passages]]) @ vector
+            if vector is not None and self.index.chunk_vectors is not None
+            else np.zeros(len(passages))
+        )
         weight: dict[int, float] = {}
-        for passage in passages:
+        context: dict[int, float] = {}
+        for passage, similarity in zip(passages, chunk_similarity, strict=True):
             for sid in passage.chunk.sentence_ids:
                 row = self._row[(passage.chunk.doc_id, sid)]
                 weight[row] = max(weight.get(row, 0.0), passage.score / top)
-        rows = list(weight)
+                context[row] = max(context.get(row, -1.0), float(similarity))
+        rows = sorted(weight)
         dense = (
             np.asarray(self.index.sentence_vectors[rows]) @ vector
             if vector is not None and self.index.sentence_vectors is not None
             else np.zeros(len(rows))
         )
         query_tokens = tokenize(followup.question)
-        question_words = set(words(followup.question))
+        question_words = {w for w in words(followup.question) if w not in STOPWORDS}
         candidates = []
         for row, similarity in zip(rows, dense, strict=True):
             sentence = self.index.sentences[row]
-            highlight = None
-            if kind is not None:
-                for a, b in entity_spans(sentence.text, kind, names):
-                    if not set(words(sentence.text[a:b])) <= question_words:
-                        highlight = (a, b)
-                        break
+            highlight, strength = find_highlight(sentence.text, kind, names, question_words)
+            key = (sentence.doc_id, sentence.id)
             candidates.append(
                 Candidate(
                     sentence=sentence,
                     dense=float(similarity),
-                    lexical=self._lexical(query_tokens, self.index.sentence_tokens[row]),
+                    lexical=self._lexical(query_tokens, row),
                     passage=weight[row],
-                    has_type=highlight is not None,
+                    context=context[row],
+                    type_match=strength,
                     highlight=highlight,
-                    repeated=(sentence.doc_id, sentence.id) in followup.cited,
+                    repeated=key in followup.cited,
+                    adjacent=key not in followup.cited
+                    and any(
+                        d == sentence.doc_id and abs(i - sentence.id) <= 2
+                        for d, i in followup.cited
+                    ),
                 )
             )
         return candidates
@@ -306,17 +334,16 @@ class Pipeline:
         coverage = check_coverage(
             followup.question, vocabulary, term_vectors, self.answering.synonym_threshold
         )
-        ranked = select(candidates, self.answering)
-        reason = abstention_reason(
-            ranked[0][0] if ranked else None, coverage, vector is not None, self.answering
+        ranked = sorted(
+            ((c, score(c, self.answering)) for c in candidates),
+            key=lambda cs: (-cs[1], cs[0].sentence.id),
         )
+        chosen = select(ranked, self.answering)
+        reason = abstention_reason(ranked, coverage, kind, vector is not None, self.answering)
         if reason is None:
-            answer = compose(ranked, used.value)
+            answer = compose(chosen, used.value)
         else:
-            related = sorted(
-                ((c, score(c, self.answering)) for c in candidates), key=lambda cs: -cs[1]
-            )
-            answer = abstain(related[: self.answering.related_count], coverage, used.value)
+            answer = abstain(ranked[: self.answering.related_count], reason, used.value)
         return Result(answer, passages, followup.question, ranked, coverage, reason)
 
     def replay(
