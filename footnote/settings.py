@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address the service listens on.")
     port: int = Field(default=8000, ge=0, le=65535, description="Port the service listens on.")
+    workers: int = Field(
+        default=1, ge=1, description="Worker processes of `footnote serve`; each loads the model."
+    )
     allowed_origins: Annotated[list[str], NoDecode] = Field(
         default=[],
         description="Origins allowed to call the service from a browser, comma-separated.",

@@ -1,0 +1,106 @@
+"""The app factory: `create_app(settings)` builds the service; its lifespan loads the index once.
+
+>>> from footnote.settings import Settings
+>>> app = create_app(Settings())  # nothing is loaded until the server starts it
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from api import openai_compat, routes_chat, routes_service
+from api.errors import install_error_handlers
+from api.limits import BodyLimitMiddleware, RateLimitMiddleware
+from api.observability import AccessLogMiddleware, Metrics
+from api.startup import ModelLoader, open_service
+from footnote.settings import Settings
+from rag.conversation import ConversationStore
+from rag.pipeline import Pipeline
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """
+Answers a reader's question about a news article with the article's own sentences,
+each one cited, and says plainly when the article does not answer it.
+
+* `POST /chat`: the answer JSON; follow up with its `conversation_id`.
+* `POST /chat/stream`: the same answer as Server-Sent Events.
+* `POST /v1/chat/completions`: the OpenAI chat protocol, for existing chat clients.
+
+Every error is `{"error": {"code": ..., "message": ...}}` with a message a person can act on.
+"""
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Load the index (BM25 answers at once), then the model in the background."""
+    if app.state.pipeline is None:
+        pipeline, loader = open_service(app.state.settings)
+        app.state.pipeline = pipeline
+        app.state.model_loader = loader
+        loader.start()
+        log.info(
+            "serving %d article(s) with %s retrieval; embedding model %s",
+            len(pipeline.index.documents),
+            pipeline.effective_mode().value,
+            loader.state.value,
+        )
+    yield
+
+
+def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
+    """The service over `settings`; pass a loaded `pipeline` to skip loading (tests).
+
+    Middleware, outermost first: access log and metrics (so refusals are logged too), CORS
+    (so refusals still carry CORS headers a browser can read), rate limit, body size limit.
+    """
+    app = FastAPI(
+        title="Footnote",
+        version="0.1.0",
+        summary="Answers questions about a news article with its own sentences, cited.",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.pipeline = pipeline
+    app.state.model_loader = ModelLoader(settings, pipeline) if pipeline is not None else None
+    app.state.conversations = ConversationStore(
+        settings.conversation_capacity, settings.conversation_ttl_seconds
+    )
+    app.state.metrics = Metrics()
+
+    install_error_handlers(app)
+    app.include_router(routes_chat.router)
+    app.include_router(openai_compat.router)
+    app.include_router(routes_service.router)
+    if importlib.util.find_spec("api.widget") is not None:
+        from api import widget
+
+        app.include_router(widget.router)
+
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.rate_limit_per_minute > 0:
+        app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(settings.allowed_origins),
+        allow_credentials=False,
+        allow_methods=["GET", "POST"],
+        allow_headers=["Content-Type", "Authorization"],
+        max_age=600,
+    )
+    app.add_middleware(
+        AccessLogMiddleware, metrics=app.state.metrics, log_questions=settings.log_questions
+    )
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """The app with settings from `FOOTNOTE_*` variables (for `uvicorn --factory` workers)."""
+    return create_app(Settings())

@@ -1,0 +1,69 @@
+"""The service's own endpoints: the indexed articles, liveness, readiness and metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from api.deps import ConversationsDep, MetricsDep, ModelLoaderDep, PipelineDep
+from api.models import DocumentModel, DocumentsResponse, HealthResponse, ReadyResponse
+from api.startup import ModelState
+
+router = APIRouter(tags=["service"])
+
+
+@router.get("/documents", response_model=DocumentsResponse, summary="The indexed articles")
+async def documents(pipeline: PipelineDep) -> DocumentsResponse:
+    """Each article's id (for `doc_id`), headline, sentence count and revision hash."""
+    counts: dict[str, int] = {}
+    for sentence in pipeline.index.sentences:
+        counts[sentence.doc_id] = counts.get(sentence.doc_id, 0) + 1
+    return DocumentsResponse(
+        documents=[
+            DocumentModel(id=d.id, title=d.title, sentences=counts.get(d.id, 0), revision=d.sha256)
+            for d in pipeline.index.documents
+        ]
+    )
+
+
+@router.get("/healthz", response_model=HealthResponse, summary="Liveness")
+async def healthz() -> HealthResponse:
+    """200 while the process serves HTTP at all."""
+    return HealthResponse()
+
+
+@router.get(
+    "/readyz",
+    response_model=ReadyResponse,
+    responses={503: {"description": "The index is not loaded yet."}},
+    summary="Readiness, and which retrieval mode answers use",
+)
+async def readyz(
+    pipeline: PipelineDep, loader: ModelLoaderDep, conversations: ConversationsDep
+) -> ReadyResponse:
+    """200 as soon as questions are answered: from BM25 while the model loads, then hybrid."""
+    state = loader.state if loader is not None else _state_of(pipeline.dense_ready)
+    return ReadyResponse(
+        retrieval=pipeline.effective_mode().value,
+        model=state.value,
+        documents=len(pipeline.index.documents),
+        conversations=len(conversations),
+    )
+
+
+def _state_of(dense_ready: bool) -> ModelState:
+    return ModelState.READY if dense_ready else ModelState.DISABLED
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+    summary="Prometheus metrics",
+)
+async def metrics(
+    metrics: MetricsDep, conversations: ConversationsDep, pipeline: PipelineDep
+) -> Response:
+    """Requests by route and status, latency, answered/abstained counts, retrieval mode."""
+    body = metrics.render(pipeline.effective_mode(), len(conversations))
+    return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")

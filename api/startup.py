@@ -1,0 +1,117 @@
+"""Start-up: serve from the index on disk at once, and bring the embedding model in behind.
+
+The index loads in well under a second; the model takes seconds. So the service opens a
+BM25 pipeline first and a background thread attaches the model when it is loaded, which
+switches answers to hybrid retrieval. Only an index that is missing or stale has to wait:
+it is built with the model first, then served.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from enum import StrEnum
+
+from footnote.runtime import load_embedder, open_pipeline
+from footnote.settings import Settings
+from index.build import stale_reason
+from index.documents import load_documents
+from index.errors import IndexMissingError, IndexStaleError
+from index.store import read_manifest
+from rag.errors import RetrievalUnavailableError
+from rag.pipeline import Pipeline
+from rag.retrieve import Mode
+
+log = logging.getLogger(__name__)
+
+
+class ModelState(StrEnum):
+    """Where the embedding model is, as /readyz reports it."""
+
+    LOADING = "loading"
+    READY = "ready"
+    UNAVAILABLE = "unavailable"
+    DISABLED = "disabled"
+
+
+def wants_model(settings: Settings) -> bool:
+    """Whether answers would use the embedding model at all."""
+    return settings.embedder != "none" and settings.retrieval is not Mode.BM25
+
+
+def index_servable_without_model(settings: Settings) -> bool:
+    """Whether the index on disk fits the sources (and holds vectors when the model is wanted)."""
+    documents = load_documents(list(settings.sources))
+    try:
+        if stale_reason(settings.index_dir, documents, None, settings.build_config()):
+            return False
+        _, manifest = read_manifest(settings.index_dir)
+    except (IndexMissingError, IndexStaleError):
+        return False
+    return not wants_model(settings) or bool(manifest.get("model", {}).get("name"))
+
+
+class ModelLoader:
+    """Loads the embedding model on a background thread and attaches it to the pipeline."""
+
+    def __init__(self, settings: Settings, pipeline: Pipeline) -> None:
+        self._settings = settings
+        self._pipeline = pipeline
+        self.state = ModelState.READY if pipeline.dense_ready else ModelState.LOADING
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Begin loading; the service answers from BM25 meanwhile."""
+        if self.state is ModelState.LOADING:
+            self._thread = threading.Thread(target=self._load, name="model-loader", daemon=True)
+            self._thread.start()
+
+    def wait(self, timeout: float | None = None) -> ModelState:
+        """Block until the loader has finished (for tests and the CLI); the final state."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self.state
+
+    def _load(self) -> None:
+        try:
+            embedder = load_embedder(self._settings)
+            if embedder is None:
+                self.state = ModelState.UNAVAILABLE
+                return
+            self._pipeline.attach_embedder(embedder)
+        except RetrievalUnavailableError as exc:
+            log.warning("answering from BM25 alone: %s", exc)
+            self.state = ModelState.UNAVAILABLE
+        except Exception:
+            # A thread's exception would vanish with the thread and leave "loading" forever;
+            # log it whole and keep answering from BM25.
+            log.exception("the embedding model failed to load; answering from BM25 alone")
+            self.state = ModelState.UNAVAILABLE
+        else:
+            self.state = ModelState.READY
+            log.info(
+                "embedding model loaded; answering with %s retrieval", self._settings.retrieval
+            )
+
+
+def open_service(settings: Settings) -> tuple[Pipeline, ModelLoader]:
+    """The pipeline to serve and the loader of its model (not yet started).
+
+    >>> pipeline, loader = open_service(Settings())  # doctest: +SKIP
+    >>> loader.start()  # doctest: +SKIP
+    """
+    if not wants_model(settings):
+        pipeline = open_pipeline(settings, None)
+        loader = ModelLoader(settings, pipeline)
+        loader.state = ModelState.DISABLED
+        return pipeline, loader
+    if index_servable_without_model(settings):
+        pipeline = open_pipeline(settings, None)
+        return pipeline, ModelLoader(settings, pipeline)
+    log.info("the index at %s must be built first; loading the model", settings.index_dir)
+    embedder = load_embedder(settings)
+    pipeline = open_pipeline(settings, embedder)
+    loader = ModelLoader(settings, pipeline)
+    if embedder is None:
+        loader.state = ModelState.UNAVAILABLE
+    return pipeline, loader

@@ -1,0 +1,1 @@
+"""Footnote's tests; a package so that nested conftests can import the shared fixtures."""
