@@ -86,10 +86,10 @@ class AnswerConfig:
     repeat_penalty: float = 0.15
     adjacent_bonus: float = 0.1
     max_sentences: int = 3
-    extra_sentence_margin: float = 0.06
+    extra_sentence_margin: float = 0.15
     min_dense: float = 0.2
     min_score: float = 0.8
-    min_lexical_bm25: float = 0.3
+    min_lexical_bm25: float = 0.1
     type_window: int = 3
     synonym_threshold: float = 0.6
     related_count: int = 2

@@ -20,6 +20,7 @@ class AnswerType(StrEnum):
     QUANTITY = "quantity"
     DATE = "date"
     PLACE = "place"
+    QUOTE = "quote"
 
 
 _QUESTION_TYPES: list[tuple[re.Pattern[str], AnswerType]] = [
@@ -50,6 +51,14 @@ _QUESTION_TYPES: list[tuple[re.Pattern[str], AnswerType]] = [
             re.I,
         ),
         AnswerType.PLACE,
+    ),
+    (
+        re.compile(
+            r"\b(?:say|said|says|saying|tell|told|warn|warned|call|called|describe|described|think|thought|"
+            r"claim|claimed|react|reacted|respond|responded|quote|words|remark|remarks|comment|according to)\b",
+            re.I,
+        ),
+        AnswerType.QUOTE,
     ),
 ]
 
@@ -196,11 +205,23 @@ def _person_spans(text: str, names: frozenset[str]) -> list[tuple[int, int]]:
     return [(a, b) for a, b, count in name_spans(text) if count >= 2 or text[a:b] in names]
 
 
+_QUOTATION = re.compile(r"“[^”]{3,}”|\"[^\"]{3,}\"|‘[^’]{3,}’(?!\w)")
+_SPEECH = re.compile(
+    r"\b(?:said|says|warned|warns|told|added|noted|argued|argue|declared|declaring|decrying|decried|called|"
+    r"conceded|insisted|admitted|joked|musing|echoed|announced|urged|claimed|recalled|teased|saying|"
+    r"telling|put it|shrugged)\b"
+)
+
+
 def entity_spans(
     text: str, kind: AnswerType, names: frozenset[str] = frozenset()
 ) -> list[tuple[int, int]]:
     """Spans in `text` that hold a thing of `kind`, in reading order."""
-    if kind is AnswerType.QUANTITY:
+    if kind is AnswerType.QUOTE:
+        spans = [(m.start(), m.end()) for m in _QUOTATION.finditer(text)]
+        if not spans:
+            spans = [(m.start(), m.end()) for m in _SPEECH.finditer(text)]
+    elif kind is AnswerType.QUANTITY:
         spans = [(m.start(), m.end()) for m in _QUANTITY.finditer(text)]
     elif kind is AnswerType.DATE:
         spans = [(m.start(), m.end()) for m in _DATE.finditer(text)]
@@ -232,6 +253,9 @@ def find_highlight(
     for start, end in entity_spans(text, kind, names):
         if set(words(text[start:end])) <= question_words:
             continue
+        if kind is AnswerType.QUOTE:
+            quoted = text[start] in '“"‘'
+            return ((start, end) if quoted else None), (1.0 if quoted else 0.5)
         if kind is not AnswerType.PERSON:
             return (start, end), 1.0
         title = _TITLE_BEFORE.search(text[:start])
