@@ -1,0 +1,264 @@
+"""The widget's routes: the script, its demo newsroom page and the starter questions.
+
+    GET /                               the demo newsroom page (first article, or ?doc_id=)
+    GET /widget.js                      the embeddable widget (ETag, Cache-Control, 304)
+    GET /newsroom.css                   the demo page's stylesheet
+    GET /documents/{doc_id}/starters    three questions the article answers, computed once
+
+The demo page is rendered here, escaped, with no inline script or style, and is sent with
+a strict Content-Security-Policy: it is the page a newsroom copies, so it must show that
+the one-tag embed works under one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import math
+import re
+import threading
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field
+
+from api.starters import StarterCache
+from index.documents import Document
+from index.sentences import paragraphs
+from rag.errors import UnknownDocumentError
+from rag.pipeline import Pipeline
+
+router = APIRouter(tags=["widget"])
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+CACHE_CONTROL = "public, max-age=300"
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    "img-src 'self' data:; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+_STATIC_TYPES = {
+    "widget.js": "text/javascript; charset=utf-8",
+    "newsroom.css": "text/css; charset=utf-8",
+}
+_DATELINE = re.compile(r"^([A-Z][A-Z’'.\- ]{2,}(?:,\s[^—–\n]{2,40}?)?)\s+([—–])\s+")
+_starter_lock = threading.Lock()
+
+
+@dataclass(frozen=True, slots=True)
+class StaticFile:
+    """A packaged file with its validator."""
+
+    body: bytes
+    media_type: str
+    etag: str
+
+
+@cache
+def static_file(name: str) -> StaticFile:
+    """Read a file of api/static once; its ETag is a strong hash of its bytes."""
+    body = (STATIC_DIR / name).read_bytes()
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    return StaticFile(body, _STATIC_TYPES[name], etag)
+
+
+def _etag_matches(header: str | None, etag: str) -> bool:
+    if not header:
+        return False
+    tags = {t.strip().removeprefix("W/") for t in header.split(",")}
+    return "*" in tags or etag in tags
+
+
+def _serve_static(request: Request, name: str) -> Response:
+    file = static_file(name)
+    headers = {
+        "ETag": file.etag,
+        "Cache-Control": CACHE_CONTROL,
+        "X-Content-Type-Options": "nosniff",
+        # Newsroom pages on other origins load the script: let them, whatever CORP the app sets.
+        "Cross-Origin-Resource-Policy": "cross-origin",
+    }
+    if _etag_matches(request.headers.get("if-none-match"), file.etag):
+        return Response(status_code=304, headers=headers)
+    return Response(file.body, media_type=file.media_type, headers=headers)
+
+
+@router.get("/widget.js", include_in_schema=False)
+def widget_js(request: Request) -> Response:
+    """The embeddable widget: one script, no dependencies."""
+    return _serve_static(request, "widget.js")
+
+
+@router.get("/newsroom.css", include_in_schema=False)
+def newsroom_css(request: Request) -> Response:
+    """The demo page's stylesheet (served, so the page needs no inline style)."""
+    return _serve_static(request, "newsroom.css")
+
+
+class Starters(BaseModel):
+    """Questions a reader can click before typing their own."""
+
+    doc_id: str
+    questions: list[str] = Field(description="Up to three questions the article answers.")
+
+
+def _pipeline(request: Request) -> Pipeline:
+    return request.app.state.pipeline
+
+
+def _document(pipeline: Pipeline, doc_id: str | None) -> Document:
+    documents = pipeline.index.documents
+    if doc_id is None:
+        return documents[0]
+    for document in documents:
+        if document.id == doc_id:
+            return document
+    known = ", ".join(sorted(d.id for d in documents)[:5])
+    raise UnknownDocumentError(f"no article with id {doc_id!r} is indexed; known ids: {known}")
+
+
+@router.get("/documents/{doc_id}/starters", response_model=Starters)
+def starters(doc_id: str, request: Request) -> Starters:
+    """Three questions derived from the article that the answerer answers (cached per article)."""
+    pipeline = _pipeline(request)
+    document = _document(pipeline, doc_id)
+    with _starter_lock:
+        cache_ = getattr(request.app.state, "starter_cache", None)
+        if cache_ is None:
+            cache_ = request.app.state.starter_cache = StarterCache()
+    questions = cache_.get(pipeline, document)
+    return Starters(doc_id=document.id, questions=questions)
+
+
+# -- the demo page -----------------------------------------------------------------------
+
+
+def _e(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _article_html(document: Document) -> str:
+    """The article body as paragraphs and <h2> subheadings, the dateline set apart."""
+    parts: list[str] = []
+    first = True
+    for paragraph in paragraphs(document.text, document.body_start):
+        text = document.text[paragraph.start : paragraph.end]
+        if paragraph.is_heading:
+            parts.append(f"<h2>{_e(text)}</h2>")
+            continue
+        match = _DATELINE.match(text) if first else None
+        if match:
+            rest = text[match.end() :]
+            parts.append(
+                f'<p class="lead datelined"><span class="dateline">{_e(match.group(1))}</span> '
+                f"{match.group(2)} {_e(rest)}</p>"
+            )
+        else:
+            parts.append(f"<p{' class=lead' if first else ''}>{_e(text)}</p>")
+        first = False
+    return "\n".join(parts)
+
+
+def _kicker(document: Document) -> str:
+    """The place of the dateline ("GYEONGJU, South Korea" gives "South Korea"), else "Top story"."""
+    for paragraph in paragraphs(document.text, document.body_start):
+        match = _DATELINE.match(document.text[paragraph.start : paragraph.end])
+        if match:
+            place = match.group(1).split(",")[-1].strip()
+            return place if place.upper() != place else place.title()
+        break
+    return "Top story"
+
+
+def _reading_minutes(document: Document) -> int:
+    return max(1, math.ceil(len(document.text[document.body_start :].split()) / 230))
+
+
+def render_page(document: Document, documents: list[Document], today: date) -> str:
+    """The demo newsroom page for `document`: masthead, story, the widget's one tag."""
+    doc_id = _e(document.id)
+    others = [d for d in documents if d.id != document.id][:6]
+    more = ""
+    if others:
+        items = "".join(f'<li><a href="/?doc_id={_e(d.id)}">{_e(d.title)}</a></li>' for d in others)
+        more = f'<aside class="more"><h2>More stories</h2><ul>{items}</ul></aside>'
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{_e(document.title)} · The Footnote Gazette</title>
+<meta name="description" content="Footnote demo: ask this article a question and get its own sentences back, cited.">
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="/newsroom.css">
+</head>
+<body>
+<a class="skip" href="#story">Skip to the story</a>
+<header class="masthead">
+  <div class="masthead-meta">
+    <span>{today:%A, %B} {today.day}, {today.year}</span>
+    <span>Demo edition</span>
+  </div>
+  <p class="nameplate">The Footnote Gazette</p>
+  <nav aria-label="Sections"><ul>
+    <li><a href="/">Front page</a></li><li><a href="/docs">API</a></li>
+    <li><a href="#story">The story</a></li>
+  </ul></nav>
+</header>
+<main id="story">
+  <article class="story" data-doc-id="{doc_id}">
+    <header class="story-head">
+      <p class="kicker">{_e(_kicker(document))}</p>
+      <h1>{_e(document.title)}</h1>
+      <p class="byline">{_reading_minutes(document)} min read</p>
+    </header>
+    <div class="story-body">
+{_article_html(document)}
+    </div>
+  </article>
+  <section class="ask" aria-label="Ask this story">
+    <script src="/widget.js" data-doc-id="{doc_id}" async></script>
+  </section>
+  {more}
+</main>
+<footer class="colophon">
+  <p>This is Footnote's demo page. Every answer above is made of the article's own sentences,
+  each one cited; click a citation to see it in the story.</p>
+  <p>Put the widget under your own story with one tag:
+  <code>&lt;script src="/widget.js" data-doc-id="{doc_id}" async&gt;&lt;/script&gt;</code></p>
+</footer>
+</body>
+</html>
+"""
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+def demo_page(
+    request: Request, doc_id: Annotated[str | None, Query(max_length=200)] = None
+) -> HTMLResponse:
+    """The demo newsroom page: the indexed article with the widget under it."""
+    pipeline = _pipeline(request)
+    headers = {
+        "Content-Security-Policy": PAGE_CSP,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "strict-origin-when-cross-origin",
+        "Cache-Control": "no-cache",
+    }
+    try:
+        document = _document(pipeline, doc_id)
+    except UnknownDocumentError as exc:
+        body = (
+            '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            '<title>Story not found</title><link rel="stylesheet" href="/newsroom.css"></head>'
+            f'<body><main class="story"><h1>Story not found</h1><p>{_e(str(exc))}</p>'
+            '<p><a href="/">Front page</a></p></main></body></html>'
+        )
+        return HTMLResponse(body, status_code=404, headers=headers)
+    page = render_page(document, pipeline.index.documents, date.today())
+    return HTMLResponse(page, headers=headers)
