@@ -68,6 +68,7 @@ class Candidate:
     lexical: float
     passage: float
     context: float
+    anchored: float
     type_match: float
     highlight: tuple[int, int] | None
     repeated: bool = False
@@ -83,6 +84,7 @@ class AnswerConfig:
     passage_weight: float = 0.15
     context_weight: float = 0.3
     type_weight: float = 0.3
+    anchor_weight: float = 0.2
     repeat_penalty: float = 0.15
     adjacent_bonus: float = 0.1
     max_sentences: int = 3
@@ -103,6 +105,7 @@ def score(candidate: Candidate, config: AnswerConfig) -> float:
         + config.passage_weight * candidate.passage
         + config.context_weight * candidate.context
         + config.type_weight * candidate.type_match
+        + config.anchor_weight * candidate.anchored
     )
     return (
         value

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from index.tokens import stem, token_matches, words
+from index.tokens import STOPWORDS, stem, token_matches, words
 
 
 class AnswerType(StrEnum):
@@ -268,3 +268,10 @@ def find_highlight(
         if strength > best[1]:
             best = ((start, end), strength)
     return best
+
+
+def question_anchors(question: str, names: frozenset[str]) -> set[str]:
+    """Words of the dates, figures and names a question pins its answer to ("on Thursday")."""
+    spans = entity_spans(question, AnswerType.DATE) + entity_spans(question, AnswerType.QUANTITY)
+    spans += [(a, b) for a, b, n in name_spans(question) if n >= 2 or question[a:b] in names]
+    return {w for a, b in spans for w in words(question[a:b]) if w not in STOPWORDS}

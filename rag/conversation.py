@@ -41,24 +41,19 @@ class Followup:
 
 
 def _person_of(turn: Turn, names: frozenset[str]) -> str | None:
-    """The person an earlier turn was about: the person it answered, else the one it asked about."""
+    """The one person an earlier turn was about: the person it answered with, else the one it
+    asked about. None when that is not clear: a wrong guess is worse than no rewrite, since the
+    earlier turn's words still steer retrieval."""
     if turn.answer and turn.answer.answered:
         first = turn.answer.citations[0]
         if question_type(turn.question) is AnswerType.PERSON and first.highlight:
             return first.text[first.highlight[0] : first.highlight[1]]
-    asked = [
+    asked = {
         turn.question[a:b]
         for a, b, n in name_spans(turn.question)
         if n >= 2 or turn.question[a:b] in names
-    ]
-    if asked:
-        return asked[0]
-    if turn.answer and turn.answer.answered:
-        text = turn.answer.citations[0].text
-        found = [text[a:b] for a, b, n in name_spans(text) if n >= 2 or text[a:b] in names]
-        if found:
-            return found[0]
-    return None
+    }
+    return asked.pop() if len(asked) == 1 else None
 
 
 def is_followup(question: str) -> bool:

@@ -29,7 +29,13 @@ from rag.answer import (
     score,
     select,
 )
-from rag.answer_types import AnswerType, find_highlight, known_names, question_type
+from rag.answer_types import (
+    AnswerType,
+    find_highlight,
+    known_names,
+    question_anchors,
+    question_type,
+)
 from rag.conversation import Followup, Turn, contextualize
 from rag.coverage import Coverage, Vocabulary, check_coverage, terms_to_embed
 from rag.errors import QuestionError, RetrievalUnavailableError, UnknownDocumentError
@@ -243,6 +249,16 @@ class Pipeline:
                 found += 0.5 * self._weight(token)
         return found / sum(self._weight(t) for t in wanted)
 
+    def _anchored(self, anchors: set[str], row: int) -> float:
+        """Share of the question's dates, figures and names found in the sentence or the one before."""
+        if not anchors:
+            return 0.0
+        sentence = self.index.sentences[row]
+        found = set(words(sentence.text))
+        if row > 0 and self.index.sentences[row - 1].doc_id == sentence.doc_id:
+            found.update(words(self.index.sentences[row - 1].text))
+        return len(anchors & found) / len(anchors)
+
     def _candidates(
         self,
         passages: list[Passage],
@@ -275,6 +291,7 @@ class Pipeline:
         )
         query_tokens = tokenize(followup.question)
         question_words = {w for w in words(followup.question) if w not in STOPWORDS}
+        anchors = question_anchors(followup.question, names)
         candidates = []
         for row, similarity in zip(rows, dense, strict=True):
             sentence = self.index.sentences[row]
@@ -285,6 +302,7 @@ class Pipeline:
                     sentence=sentence,
                     dense=float(similarity),
                     lexical=self._lexical(query_tokens, row),
+                    anchored=self._anchored(anchors, row),
                     passage=weight[row],
                     context=context[row],
                     type_match=strength,
