@@ -84,6 +84,7 @@ def sha256_file(path: Path) -> str:
 @contextlib.contextmanager
 def build_lock(index_dir: Path) -> Iterator[None]:
     """Serialise builds of one index folder across processes."""
+    _check_target(index_dir)  # before the lock file, so a foreign folder gets nothing of ours
     index_dir.mkdir(parents=True, exist_ok=True)
     with (index_dir / ".lock").open("w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
@@ -91,6 +92,11 @@ def build_lock(index_dir: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _is_ours(name: str) -> bool:
+    """Names a Footnote index folder holds; `.current-*` is a link a killed build may leave."""
+    return name in {"current", "builds", ".lock"} or name.startswith(".current-")
 
 
 def _check_target(index_dir: Path) -> None:
@@ -101,8 +107,7 @@ def _check_target(index_dir: Path) -> None:
         raise IndexCorruptError(
             f"{index_dir} is a file, not an index folder; choose another --index"
         )
-    ours = {"current", "builds", ".lock"}
-    foreign = [p.name for p in index_dir.iterdir() if p.name not in ours]
+    foreign = [p.name for p in index_dir.iterdir() if not _is_ours(p.name)]
     if foreign:
         raise IndexCorruptError(
             f"{index_dir} holds files that are not a Footnote index ({', '.join(sorted(foreign)[:3])}); "
@@ -123,6 +128,7 @@ def save_index(index: Index, index_dir: Path) -> Path:
     builds.mkdir(parents=True, exist_ok=True)
     build_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     staging = builds / f".tmp-{build_id}"
+    link = index_dir / f".current-{build_id}"
     staging.mkdir()
     try:
         _write_json(staging / "documents.json", [asdict(d) for d in index.documents])
@@ -173,15 +179,17 @@ def save_index(index: Index, index_dir: Path) -> Path:
                 os.fsync(handle.fileno())
         final = builds / build_id
         staging.rename(final)
-        link = index_dir / f".current-{build_id}"
         link.symlink_to(Path("builds") / build_id)
         os.replace(link, index_dir / "current")
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        link.unlink(missing_ok=True)
         raise
     for old in builds.iterdir():
         if old.name != build_id and not old.name.startswith(".tmp-"):
             shutil.rmtree(old, ignore_errors=True)
+    for stale in index_dir.glob(".current-*"):  # links left by builds killed before their swap
+        stale.unlink(missing_ok=True)
     index.root = final
     index.manifest = manifest
     return final
@@ -190,9 +198,13 @@ def save_index(index: Index, index_dir: Path) -> Path:
 def read_manifest(index_dir: Path) -> tuple[Path, dict[str, Any]]:
     """The current build folder and its manifest, or a clear error."""
     current = index_dir / "current"
+    if index_dir.exists() and not index_dir.is_dir():
+        raise IndexCorruptError(
+            f"{index_dir} is a file, not an index folder; choose another --index"
+        )
     if not current.exists():
         if index_dir.exists() and any(
-            p.name not in {"builds", ".lock"} for p in index_dir.iterdir()
+            not _is_ours(p.name) or p.name == "current" for p in index_dir.iterdir()
         ):
             raise IndexCorruptError(
                 f"{index_dir} is not a Footnote index (no current build); "
