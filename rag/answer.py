@@ -142,6 +142,7 @@ def abstention_reason(
     kind: AnswerType | None,
     dense_available: bool,
     config: AnswerConfig,
+    absent_person: str | None = None,
 ) -> str | None:
     """Why the article does not answer the question (a sentence for the reader), or None."""
     if not ranked:
@@ -150,6 +151,8 @@ def abstention_reason(
     if coverage.missing_names:
         shown = ", ".join(_display(t.word) for t in coverage.missing_names[:3])
         return f"It never mentions {shown}."
+    if absent_person:
+        return f"Its sentences that come closest do not involve {absent_person}."
     if kind in _TYPED_KINDS and not any(c.type_match > 0 for c, _ in ranked[: config.type_window]):
         return f"Its closest sentences give no {_TYPED_KINDS[kind]} for that."
     if dense_available and (best.dense < config.min_dense or value < config.min_score):

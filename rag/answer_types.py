@@ -275,3 +275,8 @@ def question_anchors(question: str, names: frozenset[str]) -> set[str]:
     spans = entity_spans(question, AnswerType.DATE) + entity_spans(question, AnswerType.QUANTITY)
     spans += [(a, b) for a, b, n in name_spans(question) if n >= 2 or question[a:b] in names]
     return {w for a, b in spans for w in words(question[a:b]) if w not in STOPWORDS}
+
+
+def question_people(question: str, names: frozenset[str]) -> list[str]:
+    """The people a question names: multi-word names, or single names the article uses."""
+    return [question[a:b] for a, b, n in name_spans(question) if n >= 2 or question[a:b] in names]

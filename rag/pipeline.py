@@ -34,6 +34,7 @@ from rag.answer_types import (
     find_highlight,
     known_names,
     question_anchors,
+    question_people,
     question_type,
 )
 from rag.conversation import Followup, Turn, contextualize
@@ -249,6 +250,22 @@ class Pipeline:
                 found += 0.5 * self._weight(token)
         return found / sum(self._weight(t) for t in wanted)
 
+    def _absent_person(
+        self, question: str, names: frozenset[str], best: Candidate | None
+    ) -> str | None:
+        """A person the question names who is not in the best sentence nor the one before it:
+        "What did Oh Hyunjoo say about the swap?" is not answered by a sentence about the swap."""
+        if best is None:
+            return None
+        row = self._row[(best.sentence.doc_id, best.sentence.id)]
+        around = set(words(best.sentence.text))
+        if row > 0 and self.index.sentences[row - 1].doc_id == best.sentence.doc_id:
+            around.update(words(self.index.sentences[row - 1].text))
+        for person in question_people(question, names):
+            if not set(words(person)) & around:
+                return person
+        return None
+
     def _anchored(self, anchors: set[str], row: int) -> float:
         """Share of the question's dates, figures and names found in the sentence or the one before."""
         if not anchors:
@@ -357,7 +374,15 @@ class Pipeline:
             key=lambda cs: (-cs[1], cs[0].sentence.id),
         )
         chosen = select(ranked, self.answering)
-        reason = abstention_reason(ranked, coverage, kind, vector is not None, self.answering)
+        # Only for what-did-X-say questions: elsewhere a person is often a pronoun in the answer.
+        absent = (
+            self._absent_person(followup.question, names, ranked[0][0] if ranked else None)
+            if kind is AnswerType.QUOTE
+            else None
+        )
+        reason = abstention_reason(
+            ranked, coverage, kind, vector is not None, self.answering, absent
+        )
         if reason is None:
             answer = compose(chosen, used.value)
         else:
