@@ -39,7 +39,7 @@ button{cursor:pointer}
 .text{margin:0;font:17px/1.55 var(--footnote-answer-font,Georgia,"Times New Roman",serif)}
 .abstain .text{font:inherit;border-left:3px solid var(--bd);padding-left:10px}
 mark{background:var(--footnote-mark,#ffe28a);color:#1b1b1b;padding:0 2px;border-radius:2px;box-shadow:inset 0 -2px #0004}
-.ref{border-radius:4px;font-size:11px;line-height:1;padding:3px 5px;margin-left:3px;vertical-align:3px}
+.ref{border-radius:4px;font:700 11px/1 Arial,sans-serif;padding:3px 5px;margin-left:3px;vertical-align:3px}
 .cites,.starters ul{list-style:none;margin:8px 0 0;padding:0;display:grid;gap:6px}
 .lbl{margin:12px 0 0;font-size:12px;font-weight:700;letter-spacing:.05em;text-transform:uppercase;color:var(--mu)}
 .cite{display:flex;gap:8px;align-items:flex-start;background:var(--sf);border-radius:8px;padding:8px}
@@ -216,7 +216,7 @@ mark.${HL}{background:var(--footnote-mark,#ffe28a);color:#1b1b1b}`;
       else root.append(el('style', null, STYLE)); // browsers without constructable sheets
       const title = a('title', 'Ask this story');
       this.input = el('input', { id: 'q', name: 'question', autocomplete: 'off', enterkeyhint: 'send', maxlength: 500,
-        placeholder: 'Ask a question about this story' });
+        placeholder: 'Ask about this story' });
       this.send = el('button', { class: 'send', type: 'submit' }, 'Ask');
       this.log = el('div', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-label': 'Answers' });
       this.pending = el('div');
@@ -265,7 +265,7 @@ mark.${HL}{background:var(--footnote-mark,#ffe28a);color:#1b1b1b}`;
         const qs = res.ok ? ((await res.json()).questions || []).filter((q) => typeof q === 'string').slice(0, 3) : [];
         if (!qs.length) return;
         this.starters.replaceChildren(el('p', 'lbl', 'Try asking'),
-          el('ul', null, ...qs.map((q) => el('li', null, el('button', { class: 'chip', on: { click: () => this.ask(q) } }, q)))));
+          el('ul', null, ...qs.map((q) => el('li', null, el('button', { class: 'chip', on: { click: () => { this.input.focus(); this.ask(q); } } }, q)))));
         this.starters.hidden = this.log.childElementCount > 0 || this.busy;
       } catch { /* starters are optional: the input still works */ } finally { clearTimeout(t); }
     }
