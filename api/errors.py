@@ -74,21 +74,25 @@ def describe_validation_error(error: Mapping[str, Any]) -> str:
         return f"the field '{field}' is required"
     if kind in {"model_attributes_type", "dict_type", "model_type"} and not field:
         return "the request body must be a JSON object"
+    subject = f"the field '{field}'"
     if kind == "string_type":
-        return f"'{field}' must be text (a JSON string)"
+        return f"{subject} must be text (a JSON string)"
     if kind == "list_type":
-        return f"'{field}' must be a list"
+        return f"{subject} must be a list"
     if kind == "bool_type":
-        return f"'{field}' must be true or false"
-    if kind in {"string_too_long", "too_long"}:
-        limit = ctx.get("max_length")
-        return f"'{field}' is too long" + (f"; at most {limit} allowed" if limit else "")
+        return f"{subject} must be true or false"
+    if kind == "string_too_long":
+        return f"{subject} is too long; at most {ctx.get('max_length')} characters"
+    if kind == "too_long":
+        return f"{subject} has too many items; at most {ctx.get('max_length')}"
     if kind in {"string_too_short", "too_short"}:
-        return f"'{field}' is too short"
+        return f"{subject} is too short"
     if kind == "literal_error":
-        return f"'{field}' must be one of {ctx.get('expected', 'the documented values')}"
+        return f"{subject} must be one of {ctx.get('expected', 'the documented values')}"
+    if kind in {"model_attributes_type", "dict_type", "model_type"}:
+        return f"{subject} must be a JSON object"
     message = str(error.get("msg", "is not valid")).removeprefix("Value error, ")
-    return f"'{field}': {message}" if field else message
+    return f"{subject}: {message}" if field else message
 
 
 def validation_message(errors: Sequence[Mapping[str, Any]]) -> str:

@@ -11,6 +11,11 @@ from tests.api.conftest import DOC_ID, EVIDENCE, FOLLOW_UP, QUESTION, sse_events
 pytestmark = pytest.mark.model
 
 
+def cites(answer: dict, evidence: str) -> bool:
+    """Whether an answer (not an abstention) cites a sentence holding `evidence`."""
+    return answer["answered"] and any(evidence in c["text"] for c in answer["citations"])
+
+
 def _article(pipeline) -> dict[str, str]:
     return {d.id: d.text for d in pipeline.index.documents}
 
@@ -53,7 +58,7 @@ def test_follow_up_by_conversation_id(client):
     body = second.json()
     assert body["conversation_id"] == first["conversation_id"]
     assert body["answered"] is True
-    assert EVIDENCE in body["citations"][0]["text"]
+    assert cites(body, EVIDENCE)
 
 
 def test_follow_up_by_history_gives_the_same_answer(client):
@@ -62,7 +67,7 @@ def test_follow_up_by_history_gives_the_same_answer(client):
         "/chat", json={"question": FOLLOW_UP, "conversation_id": by_id["conversation_id"]}
     ).json()
     by_history = client.post("/chat", json={"question": FOLLOW_UP, "history": [QUESTION]}).json()
-    assert EVIDENCE in by_history["citations"][0]["text"]
+    assert cites(by_history, EVIDENCE)
     assert by_history["answer"] == by_id["answer"]
     assert by_history["conversation_id"] != by_id["conversation_id"]
 
@@ -113,7 +118,7 @@ def test_stream_follow_up_continues_the_conversation(client):
         "/chat/stream", json={"question": FOLLOW_UP, "conversation_id": first["conversation_id"]}
     )
     done = json.loads(sse_events(response.text)[-1][1])
-    assert EVIDENCE in done["citations"][0]["text"]
+    assert cites(done, EVIDENCE)
 
 
 def test_stream_refuses_a_bad_request_before_streaming(client):

@@ -1,0 +1,96 @@
+"""The official `openai` package, pointed at a running server, works unchanged."""
+
+from __future__ import annotations
+
+import openai
+import pytest
+
+from api.openai_compat import message_text
+from rag.answer import Answer, Citation
+from tests.api.conftest import EVIDENCE, FOLLOW_UP, QUESTION
+
+pytestmark = [pytest.mark.http, pytest.mark.model]
+
+
+@pytest.fixture(scope="module")
+def openai_client(api_server) -> openai.OpenAI:
+    return openai.OpenAI(base_url=f"{api_server.url}/v1", api_key="not-needed", max_retries=0)
+
+
+def test_completion_answers_with_footnotes_and_citations(openai_client):
+    completion = openai_client.chat.completions.create(
+        model="footnote", messages=[{"role": "user", "content": QUESTION}]
+    )
+    assert completion.object == "chat.completion"
+    [choice] = completion.choices
+    assert choice.finish_reason == "stop"
+    assert choice.message.role == "assistant"
+    text = choice.message.content
+    extra = completion.model_extra
+    assert extra["answered"] is True
+    assert extra["retrieval"] == "hybrid"
+    assert "\n\nSources:\n\n[1] " in text
+    for citation in extra["citations"]:
+        assert f"[{citation['id']}] {citation['text']}" in text
+    assert completion.usage.total_tokens > 0
+
+
+def test_follow_up_from_the_earlier_messages(openai_client):
+    first = openai_client.chat.completions.create(
+        model="footnote", messages=[{"role": "user", "content": QUESTION}]
+    )
+    completion = openai_client.chat.completions.create(
+        model="footnote",
+        messages=[
+            {"role": "system", "content": "You answer questions about the article."},
+            {"role": "user", "content": QUESTION},
+            {"role": "assistant", "content": first.choices[0].message.content},
+            {"role": "user", "content": [{"type": "text", "text": FOLLOW_UP}]},
+        ],
+    )
+    assert any(EVIDENCE in c["text"] for c in completion.model_extra["citations"])
+
+
+def test_streaming_gives_chunks_that_join_to_the_message(openai_client):
+    whole = openai_client.chat.completions.create(
+        model="footnote", messages=[{"role": "user", "content": QUESTION}]
+    )
+    stream = openai_client.chat.completions.create(
+        model="footnote", messages=[{"role": "user", "content": QUESTION}], stream=True
+    )
+    chunks = list(stream)
+    assert all(c.object == "chat.completion.chunk" for c in chunks)
+    assert len({c.id for c in chunks}) == 1
+    assert chunks[0].choices[0].delta.role == "assistant"
+    text = "".join(c.choices[0].delta.content or "" for c in chunks)
+    assert text == whole.choices[0].message.content
+    assert [c.choices[0].finish_reason for c in chunks][-1] == "stop"
+    assert chunks[-1].model_extra["citations"] == whole.model_extra["citations"]
+
+
+def test_errors_reach_the_client_as_readable_exceptions(openai_client):
+    with pytest.raises(openai.UnprocessableEntityError) as caught:
+        openai_client.chat.completions.create(
+            model="footnote", messages=[{"role": "assistant", "content": "Hello"}]
+        )
+    assert "last message must be the reader's question" in caught.value.message
+    with pytest.raises(openai.UnprocessableEntityError):
+        openai_client.chat.completions.create(model="footnote", messages=[])
+    with pytest.raises(openai.NotFoundError):
+        openai_client.chat.completions.create(
+            model="footnote",
+            messages=[{"role": "user", "content": QUESTION}],
+            extra_body={"doc_id": "no-such-article"},
+        )
+
+
+def test_models_lists_footnote(openai_client):
+    assert [m.id for m in openai_client.models.list()] == ["footnote"]
+
+
+def test_message_text_marks_related_sentences_as_no_answer():
+    related = Citation(1, "A sentence.", "doc", 0, 0, 11, None, 0.1, related=True)
+    answer = Answer("The article doesn't say.", False, (related,), "bm25")
+    assert message_text(answer) == (
+        "The article doesn't say.\n\nRelated sentences (not an answer):\n\n[1] A sentence."
+    )
