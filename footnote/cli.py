@@ -9,6 +9,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from footnote.settings import Settings
 from index.errors import IndexError_
 from rag.answer import Answer
@@ -154,6 +156,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         settings = _settings(args)
+    except ValidationError as exc:
+        for error in exc.errors():
+            name = "FOOTNOTE_" + "_".join(str(part) for part in error["loc"]).upper()
+            where = f"{name}: " if error["loc"] else ""
+            message = error["msg"].removeprefix("Value error, ")
+            print(f"footnote: invalid setting {where}{message}", file=sys.stderr)
+        return 2
+    try:
         return int(args.run(args, settings))
     except (FootnoteError, IndexError_) as exc:
         print(f"footnote: {exc}", file=sys.stderr)

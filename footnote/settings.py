@@ -1,7 +1,7 @@
 """Every setting, read from `FOOTNOTE_*` environment variables in this one place.
 
 Built by the CLI or the app factory, never at import time. Each field's description is
-the documentation; `tests/test_settings_docs.py` fails when the README misses one.
+the documentation; `tests/test_settings.py` fails when the README's table misses one.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from index.sentences import SPLITTER_VERSION
@@ -83,6 +83,15 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> Settings:
+        if self.chunk_overlap >= self.chunk_size:
+            raise ValueError(
+                f"FOOTNOTE_CHUNK_OVERLAP ({self.chunk_overlap}) must be smaller than "
+                f"FOOTNOTE_CHUNK_SIZE ({self.chunk_size})"
+            )
+        return self
 
     def build_config(self) -> BuildConfig:
         """The settings that change what an index holds."""
