@@ -128,14 +128,15 @@ mark.${HL}{background:var(--footnote-mark,#ffe28a);color:#1b1b1b}`;
       }
     }
     const needle = Array.from(sentence, fold).join('');
-    const at = needle ? hay.indexOf(needle) : -1;
-    if (at < 0) return null;
-    const end = 2 * (at + needle.length - 1);
-    const range = document.createRange();
-    range.setStart(map[2 * at], map[2 * at + 1]);
-    range.setEnd(map[end], map[end + 1] + 1);
-    const r = range.getBoundingClientRect();
-    return r.width || r.height ? range : null; // hidden text can't be shown
+    for (let at = needle ? hay.indexOf(needle) : -1; at >= 0; at = hay.indexOf(needle, at + 1)) {
+      const end = 2 * (at + needle.length - 1);
+      const range = document.createRange();
+      range.setStart(map[2 * at], map[2 * at + 1]);
+      range.setEnd(map[end], map[end + 1] + 1);
+      const r = range.getBoundingClientRect();
+      if (r.width || r.height) return range; // the first copy a reader can see
+    }
+    return null;
   }
 
   function unmark() {
@@ -209,6 +210,7 @@ mark.${HL}{background:var(--footnote-mark,#ffe28a);color:#1b1b1b}`;
       this.docId = a('doc-id', null);
       this.floating = a('mode') === 'floating';
       this.conv = null;
+      this.asked = [];
       const root = this.attachShadow({ mode: 'open' });
       const z = parseInt(a('z-index'), 10);
       const sheets = [base, z === z ? sheet(`:host{--fn-z:${z}}`) : null].filter(Boolean);
@@ -272,6 +274,7 @@ mark.${HL}{background:var(--footnote-mark,#ffe28a);color:#1b1b1b}`;
 
     clear() {
       this.conv = null;
+      this.asked = [];
       this.log.replaceChildren();
       this.reset.hidden = true;
       this.starters.hidden = !this.starters.childElementCount;
@@ -298,11 +301,16 @@ mark.${HL}{background:var(--footnote-mark,#ffe28a);color:#1b1b1b}`;
       const total = setTimeout(() => ctl.abort(), TOTAL_MS);
       const alive = () => { clearTimeout(timer); timer = setTimeout(() => ctl.abort(), IDLE_MS); };
       try {
-        const res = await fetch(new URL('chat/stream', this.api), {
+        const post = (extra) => fetch(new URL('chat/stream', this.api), {
           method: 'POST', credentials: 'omit', cache: 'no-store', signal: ctl.signal,
           headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
-          body: JSON.stringify({ question, conversation_id: this.conv, doc_id: this.docId }),
+          body: JSON.stringify({ question, conversation_id: this.conv, doc_id: this.docId, ...extra }),
         }).catch((e) => { throw ctl.signal.aborted ? e : new Problem('Can’t reach the answer service. Check your connection and try again.'); });
+        let res = await post();
+        if (res.status === 404 && this.conv && /unknown_conversation/.test(await res.clone().text())) {
+          this.conv = null; // the service forgot it: replay the questions so far instead
+          res = await post({ history: this.asked.slice(-10) });
+        }
         if (!res.ok) throw await problemFrom(res);
         let text = null, done = null;
         for await (const { type, data } of events(res.body, alive)) {
@@ -319,6 +327,7 @@ mark.${HL}{background:var(--footnote-mark,#ffe28a);color:#1b1b1b}`;
         }
         if (!done) throw new Problem('The answer was cut off. Please try again.');
         this.conv = done.conversation_id || this.conv;
+        this.asked.push(question);
         this.render(answer, done);
         this.log.append(turn);
       } catch (e) {
@@ -387,6 +396,7 @@ mark.${HL}{background:var(--footnote-mark,#ffe28a);color:#1b1b1b}`;
         return this.say(`Citation ${c.id} isn’t on this page; it is shown in full in the widget.`);
       }
       highlight(range);
+      if (this.floating && matchMedia('(max-width:480px)').matches) this.toggle(false); // the panel covers a phone
       let node = range.startContainer;
       if (node.nodeType !== 1) node = node.parentElement;
       const smooth = !matchMedia('(prefers-reduced-motion: reduce)').matches;

@@ -287,6 +287,15 @@ def test_errors_are_clear_and_retryable(make_session) -> None:
     page.wait_for_function(f"() => {SHADOW}.querySelector('.log .text mark')")
     assert shadow_eval(page, "root.querySelectorAll('.log .err').length") == 0
     assert deep_active(page)["tag"] == "input"
+    # A conversation the service has forgotten is replayed from the questions asked so far.
+    page.evaluate("document.querySelector('footnote-chat').conv = 'forgotten'")
+    sent = []
+    page.on("request", lambda r: sent.append(r.post_data_json) if "/chat/stream" in r.url else None)
+    ask(page, "Who is South Korea's president?", turns=2)
+    assert [body["conversation_id"] for body in sent] == ["forgotten", None]
+    assert sent[1]["history"] == ["How much does Trump want South Korea to invest?"]
+    assert shadow_eval(page, "root.querySelectorAll('.log .err').length") == 0
+    assert page.evaluate("document.querySelector('footnote-chat').conv") not in (None, "forgotten")
 
 
 def test_sentence_not_on_the_page_is_shown_in_the_widget(make_session) -> None:
