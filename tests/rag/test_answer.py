@@ -129,7 +129,7 @@ words = st.sampled_from(
 
 
 @settings(
-    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(question=st.lists(words, min_size=1, max_size=12).map(" ".join))
 def test_any_question_gets_a_faithful_answer_or_an_abstention(pipeline, question):

@@ -1,0 +1,209 @@
+"""`footnote build | ask` as a user runs them: real subprocesses, the real model, the real index.
+
+Every process that loads the model costs seconds, so those few start together in one
+module fixture (they only read the session's index) and each test checks one of them.
+The ones that need no model (BM25, errors) run on their own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from index.documents import load_document
+from index.store import load_index
+from tests.conftest import ARTICLE, ROOT
+
+QUESTION = "How much does Trump want South Korea to invest in the US?"
+EVIDENCE = "$350 billion"
+TOO_LONG = "Why " * 200
+TINY = """Harbour Ferry Adds a Night Crossing
+
+The harbour ferry will add a night crossing to the island on Fridays. The operator said the new crossing would carry 200 passengers.
+
+Tickets
+
+Tickets go on sale in May.
+"""
+
+
+@dataclass(frozen=True)
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def environment(index_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FOOTNOTE_")}
+    env.update(
+        HF_HUB_OFFLINE="1",
+        FOOTNOTE_THREADS="1",  # a question is one short encoding; spare the shared cores
+        FOOTNOTE_SOURCES="seeds",
+        FOOTNOTE_INDEX_DIR=str(index_dir),
+        **extra,
+    )
+    return env
+
+
+def start(args: list[str], env: dict[str, str], stdin: str | None = None):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "footnote.cli", *args],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+    )
+    return process, stdin
+
+
+def finish(started, timeout: float = 180) -> Run:
+    process, stdin = started
+    stdout, stderr = process.communicate(stdin or "", timeout=timeout)
+    return Run(process.returncode, stdout, stderr)
+
+
+def run(args: list[str], env: dict[str, str], stdin: str | None = None) -> Run:
+    return finish(start(args, env, stdin))
+
+
+@dataclass(frozen=True)
+class Runs:
+    build: Run
+    built_dir: Path
+    ask: Run
+    json: Run
+    batch: Run
+
+
+@pytest.fixture(scope="module")
+def runs(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Runs:
+    """The model-loading commands, run side by side once for the module."""
+    before = load_index(index_dir).manifest["build_id"]
+    work = tmp_path_factory.mktemp("cli")
+    tiny = work / "harbour-ferry.txt"
+    tiny.write_text(TINY, encoding="utf-8")
+    env = environment(index_dir)
+    build = start(["build", "--source", str(tiny)], environment(work / "built"))
+    ask = start(["ask", QUESTION], env)
+    as_json = start(["ask", "--json", QUESTION], env)
+    batch = start(["ask", "--json"], env, stdin=f"{QUESTION}\n\n{TOO_LONG}\n")
+    runs = Runs(finish(build), work / "built", finish(ask), finish(as_json), finish(batch))
+    assert load_index(index_dir).manifest["build_id"] == before, "ask rebuilt a fitting index"
+    return runs
+
+
+def article_sentence(fragment: str):
+    from index.sentences import split_sentences
+
+    document = load_document(ARTICLE)
+    return document, next(s for s in split_sentences(document) if fragment in s.text)
+
+
+@pytest.mark.model
+def test_build(runs):
+    result = runs.build
+    assert result.returncode == 0, result.stderr
+    built = load_index(runs.built_dir)
+    counts = built.manifest["counts"]
+    assert built.has_vectors
+    assert [d.id for d in built.documents] == ["harbour-ferry"]
+    assert (
+        f"1 article(s), {counts['sentences']} sentences, {counts['chunks']} chunks, with vectors"
+        in result.stdout
+    )
+    assert counts["sentences"] == 3
+
+
+@pytest.mark.model
+def test_ask_prints_the_answer_and_its_cited_sentence(runs):
+    result = runs.ask
+    assert result.returncode == 0, result.stderr
+    _, sentence = article_sentence(EVIDENCE)
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"{sentence.text} [1]" or lines[0].startswith(f"{sentence.text} [1] ")
+    assert "Sources (hybrid):" in lines
+    assert f"  [1] {sentence.text}" in lines
+    assert f"sentence {sentence.id}, characters {sentence.start}–{sentence.end}" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.model
+def test_ask_json_prints_the_contract(runs):
+    result = runs.json
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert list(data) == ["answer", "answered", "citations", "retrieval", "conversation_id"]
+    assert data["answered"] is True
+    assert data["retrieval"] == "hybrid"
+    document, sentence = article_sentence(EVIDENCE)
+    first = data["citations"][0]
+    assert first["doc_id"] == document.id
+    assert (first["sentence_id"], first["start"], first["end"]) == (
+        sentence.id,
+        sentence.start,
+        sentence.end,
+    )
+    for citation in data["citations"]:
+        assert citation["text"] == document.text[citation["start"] : citation["end"]]
+    start, end = first["highlight"]
+    assert first["text"][start:end] == EVIDENCE
+
+
+@pytest.mark.model
+def test_batch_reads_one_question_a_line(runs):
+    result = runs.batch
+    assert result.returncode == 1, "a bad question makes the batch exit 1"
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2, "one line per non-blank question"
+    answer, error = (json.loads(line) for line in lines)
+    assert answer["answered"] is True
+    assert EVIDENCE in answer["citations"][0]["text"]
+    assert error["error"]["code"] == "invalid_question"
+    assert "keep it under 500" in error["error"]["message"]
+    assert error["question"] == TOO_LONG
+    assert "Traceback" not in result.stderr
+
+
+def test_retrieval_bm25_flag(index_dir):
+    result = run(
+        ["ask", "--json", "--retrieval", "bm25", "--index", str(index_dir), QUESTION],
+        {**environment(Path("/nonexistent/overridden-by---index"))},
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["retrieval"] == "bm25"
+    assert data["answered"] is True
+    assert EVIDENCE in data["citations"][0]["text"]
+
+
+@pytest.mark.parametrize("command", ["ask", "build"])
+def test_a_missing_source_is_a_clear_error(tmp_path, command):
+    args = [command, "--source", "nowhere/missing.txt"]
+    args += ["--retrieval", "bm25", QUESTION] if command == "ask" else []
+    # The model is not needed to find the source missing: keep the run fast.
+    result = run(args, environment(tmp_path / "index", FOOTNOTE_EMBEDDER="none"))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.strip() == (
+        "footnote: source nowhere/missing.txt does not exist; pass an article file or a folder "
+        "of them"
+    )
+    assert not (tmp_path / "index").exists()
+
+
+def test_a_bad_setting_is_a_clear_error(tmp_path):
+    env = environment(tmp_path / "index", FOOTNOTE_TOP_K="zero", FOOTNOTE_RETRIEVAL="bm25")
+    result = run(["ask", QUESTION], env)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("footnote: invalid setting FOOTNOTE_TOP_K:")
