@@ -6,13 +6,15 @@ widget's shadow root.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ARTIFACTS, LiveServer
+from tests.conftest import ARTIFACTS, LiveServer, free_port, start_server, stop_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -72,6 +74,61 @@ class Session:
         return self.page.evaluate("window.__violations || []")
 
 
+class Newsroom:
+    """A static site on its own 127.0.0.1 port: another origin than the service's."""
+
+    def __init__(self) -> None:
+        self.pages: dict[str, str] = {}
+        pages = self.pages
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                body = pages.get(self.path.split("?")[0])
+                self.send_response(200 if body is not None else 404)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.end_headers()
+                self.wfile.write((body or "not found").encode())
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.origin = f"http://127.0.0.1:{self.server.server_port}"
+
+    def page(self, path: str, html: str) -> str:
+        """Publish `html` at `path`; return its URL."""
+        self.pages[path] = html
+        return self.origin + path
+
+
+@pytest.fixture(scope="session")
+def newsroom() -> Iterator[Newsroom]:
+    """A newsroom's site on another origin, served from a thread."""
+    site = Newsroom()
+    thread = threading.Thread(target=site.server.serve_forever, daemon=True)
+    thread.start()
+    yield site
+    site.server.shutdown()
+    site.server.server_close()
+
+
+@pytest.fixture(scope="session")
+def cross_origin_server(
+    index_dir: Path, newsroom: Newsroom, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """A BM25-only service that lets the newsroom's origin call it (CORS), as deployed."""
+    log = tmp_path_factory.mktemp("widget-server") / "server.log"
+    server = start_server(
+        index_dir,
+        log,
+        wait_for="bm25",
+        FOOTNOTE_EMBEDDER="none",
+        FOOTNOTE_ALLOWED_ORIGINS=newsroom.origin,
+    )
+    yield server
+    stop_server(server)
+
+
 @pytest.fixture
 def make_session(browser, live_server: LiveServer) -> Iterator[Callable[..., Session]]:
     """Open pages in fresh contexts (any viewport); everything is closed after the test."""
@@ -112,7 +169,10 @@ def make_session(browser, live_server: LiveServer) -> Iterator[Callable[..., Ses
 
 # -- looking into the widget -------------------------------------------------------------
 
-SHADOW = "document.querySelector('footnote-chat').shadowRoot"
+# The widget's shadow root, or an empty fragment while the script has not run yet.
+SHADOW = (
+    "(document.querySelector('footnote-chat')?.shadowRoot ?? document.createDocumentFragment())"
+)
 
 
 def shadow_eval(page, expression: str, arg=None):

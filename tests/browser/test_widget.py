@@ -309,6 +309,25 @@ def test_sentence_not_on_the_page_is_shown_in_the_widget(make_session) -> None:
     assert page.evaluate("CSS.highlights.size") == 0
 
 
+def test_embedded_on_another_origin_calls_the_script_origin(
+    make_session, newsroom, cross_origin_server
+) -> None:
+    session = make_session()
+    page = session.page
+    calls = []
+    page.on("request", lambda r: calls.append(r.url) if "/chat/stream" in r.url else None)
+    page.goto(newsroom.page("/story.html", host_html(cross_origin_server, ARTICLE)))
+    page.wait_for_function(f"() => {SHADOW}.querySelectorAll('.chip').length === 3")
+    ask(page, "How much does Trump want South Korea to invest?")
+    assert calls == [f"{cross_origin_server.url}/chat/stream"]
+    assert "$350 billion" in shadow_eval(page, "root.querySelector('.log .text').textContent")
+    share = shadow_eval(page, "root.querySelector('.log .cite a.share').href")
+    assert share.startswith(f"{newsroom.origin}/story.html#:~:text=")
+    page.locator("footnote-chat .log .cite .go", has_text="pump $350 billion").first.click()
+    wait_highlight_in_view(page)
+    assert session.errors == []
+
+
 def test_widget_js_is_small_cached_and_typed(live_server) -> None:
     response = httpx.get(f"{live_server.url}/widget.js")
     assert response.status_code == 200
