@@ -44,6 +44,33 @@ HIGHLIGHTED = """() => {
 }"""
 
 
+# WCAG AA: 4.5:1 for text. Each element's colour against the first opaque background behind it.
+CONTRAST = """(selectors) => {
+  const root = document.querySelector('footnote-chat').shadowRoot;
+  const rgb = (c) => c.match(/[\\d.]+/g).map(Number);
+  const lum = ([r, g, b]) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92
+    : ((v + 0.055) / 1.055) ** 2.4; }; return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+  const backdrop = (e) => { for (; e; e = e.parentElement || e.getRootNode().host) {
+    const c = rgb(getComputedStyle(e).backgroundColor); if (c.length < 4 || c[3] > 0) return c; }
+    return [255, 255, 255]; };
+  return selectors.map((s) => { const e = root.querySelector(s); const a = lum(rgb(getComputedStyle(e).color));
+    const b = lum(backdrop(e)); return [s, (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)]; });
+}"""
+CONTRASTED = [
+    ".send",
+    ".q",
+    ".text",
+    ".sub",
+    ".lbl",
+    ".quote",
+    ".share",
+    ".n",
+    ".ref",
+    ".foot",
+    "mark",
+]
+
+
 def first_citation_text(page) -> str:
     quote = shadow_eval(page, "root.querySelector('.log .cite .quote').textContent")
     return quote.strip("“”")
@@ -94,6 +121,8 @@ def test_demo_page_ask_stream_cite_highlight_follow_up(make_session) -> None:
     highlighted = wait_highlight_in_view(page)
     assert highlighted["text"] == " ".join(cited.split())
     session.shot("demo-citation")
+    low = [(s, round(r, 2)) for s, r in page.evaluate(CONTRAST, CONTRASTED) if r < 4.5]
+    assert low == [], f"below WCAG AA contrast: {low}"
 
     # A follow-up carries the conversation id of the first answer.
     first_id = shadow_eval(page, "root.host.conv || null") or page.evaluate(
@@ -326,6 +355,26 @@ def test_embedded_on_another_origin_calls_the_script_origin(
     page.locator("footnote-chat .log .cite .go", has_text="pump $350 billion").first.click()
     wait_highlight_in_view(page)
     assert session.errors == []
+
+
+def test_custom_element_and_theme(make_session) -> None:
+    session = make_session()
+    page = session.page
+    body = (
+        ARTICLE
+        + f'<footnote-chat doc-id="{DOC_ID}" title="Questions about this story"></footnote-chat>'
+    )
+    head = "<style>footnote-chat { --footnote-accent: #7a1f2b; }</style>"
+    page.goto(
+        session.host(
+            "element.html", host_html(session.server, body, head=head, attrs='data-mount="none"')
+        )
+    )
+    page.wait_for_function(f"() => {SHADOW}.querySelectorAll('.chip').length === 3")
+    assert page.evaluate("document.querySelectorAll('footnote-chat').length") == 1
+    assert shadow_eval(page, "root.querySelector('h2').textContent") == "Questions about this story"
+    accent = shadow_eval(page, "getComputedStyle(root.querySelector('.send')).backgroundColor")
+    assert accent == "rgb(122, 31, 43)"
 
 
 def test_widget_js_is_small_cached_and_typed(live_server) -> None:
