@@ -47,7 +47,7 @@ def error_response(
     return JSONResponse(error_body(code, message), status_code=status, headers=dict(headers or {}))
 
 
-def _sentence(text: str) -> str:
+def as_sentence(text: str) -> str:
     text = text.strip()
     return text[:1].upper() + text[1:] + ("" if text.endswith((".", "?", "!")) else ".")
 
@@ -101,7 +101,7 @@ def validation_message(errors: Sequence[Mapping[str, Any]]) -> str:
     text = "; ".join(described[:3]) or "the request is not valid"
     if len(described) > 3:
         text += f" (and {len(described) - 3} more)"
-    return _sentence(text)
+    return as_sentence(text)
 
 
 _HTTP_CODES = {
@@ -123,12 +123,12 @@ def _http_message(request: Request, exc: StarletteHTTPException) -> str:
         hint = f"; use {allowed}" if allowed else ""
         return f"{request.method} is not allowed on {request.url.path}{hint}."
     if isinstance(exc.detail, str) and exc.detail:
-        return _sentence(exc.detail)
+        return as_sentence(exc.detail)
     return "The request cannot be served."
 
 
 async def _footnote_error(request: Request, exc: FootnoteError) -> JSONResponse:
-    return error_response(exc.status, exc.code, _sentence(str(exc)))
+    return error_response(exc.status, exc.code, as_sentence(str(exc)))
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

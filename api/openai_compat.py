@@ -158,7 +158,7 @@ def _words(text: str) -> int:
         200: {
             "description": "A `chat.completion`; with `stream: true`, `chat.completion.chunk` "
             "Server-Sent Events ending with `data: [DONE]`.",
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "content": {"text/event-stream": {"itemSchema": sse.event_schema()}},
         },
         **ERROR_RESPONSES,
     },

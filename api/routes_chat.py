@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from api import sse
 from api.answering import answer_question
 from api.deps import ConversationsDep, PipelineDep
+from api.errors import as_sentence
 from api.models import ERROR_RESPONSES, ChatRequest, ChatResponse
 from api.observability import record_answer
 from rag.answer import Answer
@@ -65,7 +66,10 @@ async def chat(
             "answer text, then `done` with the whole answer JSON; `error` if it fails "
             "after the stream began.",
             "content": {
-                "text/event-stream": {"schema": {"type": "string"}, "example": _STREAM_EXAMPLE}
+                "text/event-stream": {
+                    "itemSchema": sse.event_schema(["citations", "delta", "done", "error"]),
+                    "example": _STREAM_EXAMPLE,
+                }
             },
         },
         **ERROR_RESPONSES,
@@ -102,7 +106,7 @@ async def answer_events(answer: Answer) -> AsyncIterator[str]:
             yield sse.event("delta", {"text": piece})
         yield sse.event("done", payload)
     except FootnoteError as exc:
-        yield sse.event("error", stream_error(exc.code, str(exc), exc.status))
+        yield sse.event("error", stream_error(exc.code, as_sentence(str(exc)), exc.status))
     except Exception:
         # The 200 status is already sent: the error can only travel as an event. The
         # traceback goes to the log, never to the reader.

@@ -15,6 +15,21 @@ STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 """No caching, and no buffering by a reverse proxy (nginx honours X-Accel-Buffering)."""
 
 
+def event_schema(names: list[str] | None = None) -> dict[str, Any]:
+    """The OpenAPI `itemSchema` of one event: its name (one of `names`) and its JSON data."""
+    name: dict[str, Any] = {"type": "string"}
+    if names:
+        name["enum"] = names
+    return {
+        "type": "object",
+        "required": ["data"],
+        "properties": {
+            "event": name,
+            "data": {"type": "string", "contentMediaType": "application/json"},
+        },
+    }
+
+
 def event(name: str | None, data: Any) -> str:
     """One SSE event; `data` is JSON-encoded on a single line.
 
