@@ -32,7 +32,7 @@ _QUESTION_TYPES: list[tuple[re.Pattern[str], AnswerType]] = [
     ),
     (
         re.compile(
-            r"\bhow (?:much|many|large|big|high|low)\b|\bwhat (?:share|percent(?:age)?|portion|fraction|amount|sum|figure|number|rate|level)\b"
+            r"\bhow (?:much|many|large|big|high|low|long|old|far)\b|\bwhat (?:share|percent(?:age)?|portion|fraction|amount|sum|figure|number|rate|level)\b"
             r"|\bwhat (?:is|was) the (?:tariff|rate|amount|figure|sum|size|total|value)\b|\bhow (?:steep|hefty)\b",
             re.I,
         ),
@@ -40,7 +40,10 @@ _QUESTION_TYPES: list[tuple[re.Pattern[str], AnswerType]] = [
     ),
     (
         re.compile(
-            r"\bwhen\b|\bwhat (?:day|date|month|year|time)\b|\bwhich (?:day|month|year)\b|\bhow long\b",
+            # "when" asks for a time at the start or before an auxiliary, not in "vote when there is".
+            r"^\W*when\b|\bwhen (?:did|does|do|is|was|were|will|would|has|have|had|can|could|should|are)\b"
+            r"|\bwhat (?:day|date|month|year|time|century|decade|period|era)\b"
+            r"|\b(?:which|in what) (?:day|month|year|century|decade|period|era)\b|\bsince when\b",
             re.I,
         ),
         AnswerType.DATE,
@@ -77,7 +80,8 @@ _QUANTITY = re.compile(
 _DATE = re.compile(
     rf"\b(?:(?:early|mid|late)[- ])?(?:{_MONTHS})(?:\s+\d{{1,2}})?(?:,?\s+\d{{4}})?\b"
     rf"|\b(?:{_DAYS})\b"
-    r"|\b(?:19|20)\d{2}\b"
+    r"|\b(?:1[0-9]|20)\d{2}s?\b|\b\d{3}0s\b|\b[1-9]\d{2}(?= (?:AD|BC|CE|BCE)\b)"
+    r"|\b(?:the )?\d{1,2}(?:st|nd|rd|th) (?:century|centuries)\b|\b(?:early|mid|late)-?\d{4}s\b"
     r"|\b(?:earlier|later) (?:in|this) (?:the )?(?:week|month|year)\b|\b(?:last|next|this) (?:week|month|year)\b"
     r"|\bfor (?:decades|years|months)\b|\bin months\b|\b(?:yesterday|today|tomorrow)\b",
 )

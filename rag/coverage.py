@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.tokens import STOPWORDS, stem, words
+from index.tokens import STOPWORDS, stem, token_matches, words
 
 # Words that frame a question rather than name its subject.
 QUESTION_WORDS = frozenset(
@@ -183,18 +183,16 @@ class Vocabulary:
         self.vectors = vectors
 
     def literal(self, word: str) -> bool:
-        """Present as written, as the same stem, as a prefix form ("America" / "American"), or with one typo."""
+        """Present as written, as the same stem, as a longer or shorter form ("Palestine" /
+        "Palestinian"), or with a typo (one edit; two in words of six letters or more)."""
         if word in self.word_set or stem(word) in self.stems:
             return True
-        if len(word) >= 4 and any(
-            (v.startswith(word) or word.startswith(v))
-            and abs(len(v) - len(word)) <= 3
-            and len(v) >= 4
-            for v in self.words
+        if len(word) >= 4 and (
+            token_matches(word, self.word_set) or token_matches(stem(word), self.stems)
         ):
             return True
         if len(word) >= _TYPO_MIN_LENGTH:
-            limit = 2 if len(word) >= 9 else 1
+            limit = 2 if len(word) >= 6 else 1
             return any(_within_one_edit(word, v, limit) for v in self.words if v[:1] == word[:1])
         return False
 

@@ -113,6 +113,10 @@ class _LRU:
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
 
 class Pipeline:
     """Answers questions from one loaded index."""
@@ -137,6 +141,10 @@ class Pipeline:
         self._hybrid: Retriever | None = None
         self._embedder: Embedder | None = None
         self._vectors = _LRU(cache_size)
+        # Readers under one story ask the same things: recent answers, keyed by all that
+        # decides them (cleaned question, article, mode, earlier turns); cleared when the
+        # embedder is attached, since that changes the mode answers use.
+        self._answers = _LRU(cache_size)
         self._row = {(s.doc_id, s.id): row for row, s in enumerate(index.sentences)}
         self._doc_ids = {d.id for d in index.documents}
         df = Counter(t for tokens in index.sentence_tokens for t in set(tokens))
@@ -169,6 +177,7 @@ class Pipeline:
         )
         self._dense = dense
         self._embedder = embedder
+        self._answers.clear()
 
     @property
     def dense_ready(self) -> bool:
@@ -349,6 +358,10 @@ class Pipeline:
                 f"no article with id {doc_id!r} is indexed; known ids: {known}"
             )
         used = self.effective_mode(mode)
+        key = (text, doc_id, used, tuple(turns or ()))
+        cached = self._answers.get(key)
+        if cached is not None:
+            return cached  # type: ignore[return-value]
         vocabulary, names = self._document_context(doc_id)
         followup = contextualize(text, turns or [], names)
         vector = None
@@ -387,7 +400,9 @@ class Pipeline:
             answer = compose(chosen, used.value)
         else:
             answer = abstain(ranked[: self.answering.related_count], reason, used.value)
-        return Result(answer, passages, followup.question, ranked, coverage, reason)
+        result = Result(answer, passages, followup.question, ranked, coverage, reason)
+        self._answers.put(key, result)
+        return result
 
     def replay(
         self, questions: list[str], doc_id: str | None = None, mode: Mode | None = None
