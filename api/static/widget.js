@@ -1,7 +1,6 @@
-/* Footnote widget: ask the story a question; the answer is its own sentences, cited.
+/* Footnote widget: ask the story; the answer is its own sentences, cited. Docs: docs/widget.md
  * <script src="https://FOOTNOTE-HOST/widget.js" data-doc-id="..." async></script>
- * Options and theming: docs/widget.md. Plain JS, no build step. All text is inserted as
- * text (never parsed as HTML); styles live in a shadow root as constructable sheets. */
+ * Text is only ever inserted as text; styles are constructable sheets in a shadow root. */
 (() => {
   'use strict';
   const TAG = 'footnote-chat';
@@ -9,6 +8,7 @@
   const script = document.currentScript || document.querySelector('script[src*="widget.js"]');
   const home = script && script.src ? new URL(script.src, location.href).origin : location.origin;
   const FIRST_MS = 20000, IDLE_MS = 20000, TOTAL_MS = 90000, STARTERS_MS = 15000;
+  const AGAIN = ' Please try again.';
 
   const STYLE = `
 :host{all:initial!important;display:block!important}
@@ -198,7 +198,7 @@ mark.${HL}{background:var(--footnote-mark,#ffe28a);color:#1b1b1b}`;
       return new Problem(`Too many questions at once. Please wait ${s > 0 ? s + ' seconds' : 'a moment'} and try again.`);
     }
     if (res.status < 500) return new Problem(msg || 'That question could not be asked.', false);
-    return new Problem('The answer service had a problem. Please try again.');
+    return new Problem('The answer service had a problem.' + AGAIN);
   }
 
   class FootnoteChat extends HTMLElement {
@@ -213,10 +213,10 @@ mark.${HL}{background:var(--footnote-mark,#ffe28a);color:#1b1b1b}`;
       this.asked = [];
       const root = this.attachShadow({ mode: 'open' });
       const z = parseInt(a('z-index'), 10);
-      const sheets = [base, z === z ? sheet(`:host{--fn-z:${z}}`) : null].filter(Boolean);
+      const sheets = [base, Number.isFinite(z) ? sheet(`:host{--fn-z:${z}}`) : null].filter(Boolean);
       if (base && 'adoptedStyleSheets' in root) root.adoptedStyleSheets = sheets;
       else root.append(el('style', null, STYLE)); // browsers without constructable sheets
-      const title = a('title', 'Ask this story');
+      const title = a('heading', 'Ask this story');
       this.input = el('input', { id: 'q', name: 'question', autocomplete: 'off', enterkeyhint: 'send', maxlength: 500,
         placeholder: 'Ask about this story' });
       this.send = el('button', { class: 'send', type: 'submit' }, 'Ask');
@@ -323,16 +323,16 @@ mark.${HL}{background:var(--footnote-mark,#ffe28a);color:#1b1b1b}`;
             const b = this.body;
             if (b.scrollHeight - b.scrollTop - b.clientHeight < 80) b.scrollTop = b.scrollHeight;
           } else if (type === 'done') done = data;
-          else if (type === 'error') throw new Problem((data.error || {}).message || 'The answer service had a problem. Please try again.');
+          else if (type === 'error') throw new Problem((data.error || {}).message || 'The answer service had a problem.' + AGAIN);
         }
-        if (!done) throw new Problem('The answer was cut off. Please try again.');
+        if (!done) throw new Problem('The answer was cut off.' + AGAIN);
         this.conv = done.conversation_id || this.conv;
         this.asked.push(question);
         this.render(answer, done);
         this.log.append(turn);
       } catch (e) {
-        this.fail(e instanceof Problem ? e : new Problem(ctl.signal.aborted ? 'The answer is taking too long. Please try again.'
-          : 'Something went wrong while answering. Please try again.'), question, turn, answer);
+        this.fail(e instanceof Problem ? e : new Problem(ctl.signal.aborted ? 'The answer is taking too long.' + AGAIN
+          : 'Something went wrong while answering.' + AGAIN), question, turn, answer);
       } finally {
         clearTimeout(timer);
         clearTimeout(total);
@@ -346,7 +346,7 @@ mark.${HL}{background:var(--footnote-mark,#ffe28a);color:#1b1b1b}`;
     fail(problem, question, turn, answer) {
       const box = el('p', { class: 'err', role: 'alert' }, el('span', null, problem.message));
       if (question && problem.retry) {
-        box.append(el('button', { class: 'ghost', on: { click: () => { answer.remove(); this.input.focus(); this.ask(question, turn); } } }, 'Try again'));
+        box.append(el('button', { class: 'ghost', on: { click: () => { if (this.busy) return; answer.remove(); this.input.focus(); this.ask(question, turn); } } }, 'Try again'));
       }
       if (!answer) return this.log.append(box);
       answer.className = 'a';
@@ -413,7 +413,8 @@ mark.${HL}{background:var(--footnote-mark,#ffe28a);color:#1b1b1b}`;
   d.footnoteMounted = '1';
   const widget = document.createElement(TAG);
   for (const k of ['service', 'docId', 'title', 'mode', 'zIndex', 'article', 'articleUrl']) {
-    if (d[k]) widget.setAttribute(k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase()), d[k]);
+    // data-title becomes `heading`: a `title` attribute would be a tooltip over the whole widget.
+    if (d[k]) widget.setAttribute(k === 'title' ? 'heading' : k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase()), d[k]);
   }
   const place = () => {
     const target = d.target && document.querySelector(d.target);

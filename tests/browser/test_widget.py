@@ -362,7 +362,7 @@ def test_custom_element_and_theme(make_session) -> None:
     page = session.page
     body = (
         ARTICLE
-        + f'<footnote-chat doc-id="{DOC_ID}" title="Questions about this story"></footnote-chat>'
+        + f'<footnote-chat doc-id="{DOC_ID}" heading="Questions about this story"></footnote-chat>'
     )
     head = "<style>footnote-chat { --footnote-accent: #7a1f2b; }</style>"
     page.goto(
