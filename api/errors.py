@@ -115,6 +115,13 @@ _HTTP_CODES = {
 }
 
 
+_BETTER_DETAILS = {
+    # FastAPI's words when a body is not UTF-8, nests too deep, or otherwise cannot be read.
+    "There was an error parsing the body": "The request body cannot be read: send a JSON "
+    'object in UTF-8, such as {"question": "Who is South Korea\'s president?"}.',
+}
+
+
 def _http_message(request: Request, exc: StarletteHTTPException) -> str:
     if exc.status_code == 404:
         return f"There is nothing at {request.url.path}; the endpoints are listed at /docs."
@@ -123,7 +130,7 @@ def _http_message(request: Request, exc: StarletteHTTPException) -> str:
         hint = f"; use {allowed}" if allowed else ""
         return f"{request.method} is not allowed on {request.url.path}{hint}."
     if isinstance(exc.detail, str) and exc.detail:
-        return as_sentence(exc.detail)
+        return _BETTER_DETAILS.get(exc.detail) or as_sentence(exc.detail)
     return "The request cannot be served."
 
 

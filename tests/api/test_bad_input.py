@@ -90,6 +90,16 @@ def test_bodies_that_are_not_a_json_object_are_422(client, body, headers, words)
     assert words in _error(response, 422, "invalid_request")
 
 
+@pytest.mark.parametrize(
+    "body",
+    [b'{"question": "\xff\xfe who?"}', b"[" * 5000],
+    ids=["not UTF-8", "nested too deep"],
+)
+def test_bodies_that_cannot_be_read_are_400(client, body):
+    response = client.post("/chat", content=body, headers={"content-type": "application/json"})
+    assert "UTF-8" in _error(response, 400, "bad_request")
+
+
 def test_unknown_route_and_wrong_method(client):
     assert "/docs" in _error(client.get("/nowhere"), 404, "not_found")
     response = client.get("/chat")

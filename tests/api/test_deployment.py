@@ -82,9 +82,11 @@ def test_bm25_mode_when_the_model_is_off(bm25_server):
     ready = httpx.get(f"{bm25_server.url}/readyz").json()
     assert ready["retrieval"] == "bm25"
     assert ready["model"] == "disabled"
-    answer = httpx.post(f"{bm25_server.url}/chat", json={"question": QUESTION}).json()
+    question = "How much did Trump push South Korea to pump into the U.S. economy?"
+    answer = httpx.post(f"{bm25_server.url}/chat", json={"question": question}).json()
     assert answer["retrieval"] == "bm25"
-    assert answer["answered"] is True
+    assert answer["answered"] is True, answer
+    assert "$350 billion" in answer["answer"]
 
 
 @pytest.mark.model
