@@ -33,7 +33,7 @@ amid economic headwinds, and his August White House visit with Trump was all smi
 </article></main>
 """
 HIGHLIGHTED = """() => {
-  const h = CSS.highlights.get('footnote-cite');
+  const h = CSS.highlights && CSS.highlights.get('footnote-cite');
   const marks = [...document.querySelectorAll('mark.footnote-cite')];
   if (!h && !marks.length) return null;
   const range = h ? [...h][0] : null;
@@ -375,6 +375,22 @@ def test_custom_element_and_theme(make_session) -> None:
     assert shadow_eval(page, "root.querySelector('h2').textContent") == "Questions about this story"
     accent = shadow_eval(page, "getComputedStyle(root.querySelector('.send')).backgroundColor")
     assert accent == "rgb(122, 31, 43)"
+
+
+def test_mark_fallback_without_the_highlight_api(make_session) -> None:
+    session = make_session()
+    page = session.page
+    page.add_init_script("delete CSS.highlights; delete window.Highlight;")
+    page.goto(session.host("marks.html", host_html(session.server, ARTICLE)))
+    ask(page, "How much does Trump want South Korea to invest?")
+    page.locator("footnote-chat .log .cite .go", has_text="pump $350 billion").first.click()
+    highlighted = wait_highlight_in_view(page)
+    assert highlighted["text"].startswith("At the heart of the impasse: Trump’s bold push")
+    assert highlighted["text"].endswith("a potential economic earthquake.")
+    # The sentence spans a link and an <em>: each piece is wrapped, the markup is kept.
+    assert page.evaluate("document.querySelectorAll('mark.footnote-cite').length") >= 3
+    assert page.evaluate("document.querySelector('#story a mark.footnote-cite') !== null")
+    assert page.evaluate("document.querySelector('#story em').textContent") == "$350 billion"
 
 
 def test_widget_js_is_small_cached_and_typed(live_server) -> None:
