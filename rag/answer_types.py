@@ -274,11 +274,14 @@ def find_highlight(
     return best
 
 
-def question_anchors(question: str, names: frozenset[str]) -> set[str]:
-    """Words of the dates, figures and names a question pins its answer to ("on Thursday")."""
+def question_anchors(question: str, names: frozenset[str]) -> list[frozenset[str]]:
+    """The dates, figures and names a question pins its answer to ("on Thursday"), each as
+    its set of words; a sentence holds an anchor when it holds any of them ("Lee" for
+    "Lee Jae Myung")."""
     spans = entity_spans(question, AnswerType.DATE) + entity_spans(question, AnswerType.QUANTITY)
     spans += [(a, b) for a, b, n in name_spans(question) if n >= 2 or question[a:b] in names]
-    return {w for a, b in spans for w in words(question[a:b]) if w not in STOPWORDS}
+    anchors = [frozenset(w for w in words(question[a:b]) if w not in STOPWORDS) for a, b in spans]
+    return [anchor for anchor in dict.fromkeys(anchors) if anchor]
 
 
 def question_people(question: str, names: frozenset[str]) -> list[str]:

@@ -275,7 +275,7 @@ class Pipeline:
                 return person
         return None
 
-    def _anchored(self, anchors: set[str], row: int) -> float:
+    def _anchored(self, anchors: list[frozenset[str]], row: int) -> float:
         """Share of the question's dates, figures and names found in the sentence or the one before."""
         if not anchors:
             return 0.0
@@ -283,7 +283,7 @@ class Pipeline:
         found = set(words(sentence.text))
         if row > 0 and self.index.sentences[row - 1].doc_id == sentence.doc_id:
             found.update(words(self.index.sentences[row - 1].text))
-        return len(anchors & found) / len(anchors)
+        return sum(1 for anchor in anchors if anchor & found) / len(anchors)
 
     def _candidates(
         self,
