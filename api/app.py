@@ -18,7 +18,7 @@ from api import openai_compat, routes_chat, routes_service
 from api.errors import install_error_handlers
 from api.limits import BodyLimitMiddleware, RateLimitMiddleware
 from api.observability import AccessLogMiddleware, Metrics
-from api.startup import ModelLoader, open_service
+from api.startup import open_service
 from footnote.settings import Settings
 from rag.conversation import ConversationStore
 from rag.pipeline import Pipeline
@@ -69,7 +69,7 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.pipeline = pipeline
-    app.state.model_loader = ModelLoader(settings, pipeline) if pipeline is not None else None
+    app.state.model_loader = None  # set by the lifespan when it loads the pipeline itself
     app.state.conversations = ConversationStore(
         settings.conversation_capacity, settings.conversation_ttl_seconds
     )

@@ -110,7 +110,7 @@ def _access_lines(caplog) -> list[dict]:
 
 @pytest.mark.model
 def test_access_log_has_one_json_line_per_request_without_the_question(client, caplog):
-    secret = "Who is South Korea's president, asks Jane Doe?"
+    secret = "How much did Trump want South Korea to invest?"
     with caplog.at_level(logging.INFO, logger="footnote.access"):
         client.post("/chat", json={"question": secret})
         client.get("/nowhere")
@@ -119,7 +119,7 @@ def test_access_log_has_one_json_line_per_request_without_the_question(client, c
     assert chat["answered"] is True and chat["retrieval"] == "hybrid"
     assert chat["latency_ms"] > 0
     assert missing["route"] == "unmatched" and missing["status"] == 404
-    assert "Jane Doe" not in caplog.text
+    assert secret not in caplog.text and "invest" not in caplog.text
 
 
 @pytest.mark.model
