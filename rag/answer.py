@@ -85,7 +85,7 @@ class AnswerConfig:
     context_weight: float = 0.3
     type_weight: float = 0.3
     anchor_weight: float = 0.2
-    repeat_penalty: float = 0.15
+    repeat_penalty: float = 0.2
     adjacent_bonus: float = 0.1
     max_sentences: int = 3
     extra_sentence_margin: float = 0.15
