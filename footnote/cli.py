@@ -48,10 +48,10 @@ def _common(parser: argparse.ArgumentParser, answers: bool = True) -> None:
 
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     """Build the index from the sources, atomically replacing the previous one."""
-    from footnote.runtime import load_embedder
+    from footnote.runtime import build_embedder
     from index.build import build_and_save
 
-    embedder = load_embedder(settings)
+    embedder = build_embedder(settings)
     index = build_and_save(
         list(settings.sources), settings.index_dir, embedder, settings.build_config()
     )

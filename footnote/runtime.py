@@ -1,4 +1,10 @@
-"""Creating the long-lived objects once: the embedder, the index, the pipeline."""
+"""Creating the long-lived objects once: the embedder, the index, the pipeline.
+
+With the default `FOOTNOTE_EMBEDDER=onnx`, questions are encoded by the ONNX export that
+the index build folder holds, so neither torch nor sentence-transformers is imported to
+serve. Torch is loaded only to build an index that has no exported encoder yet (the
+first build, or a new version of the bundled model); the build exports one.
+"""
 
 from __future__ import annotations
 
@@ -6,32 +12,86 @@ import logging
 from pathlib import Path
 
 from footnote.settings import Settings
-from index.build import ensure_index
-from index.embeddings import Embedder, SentenceTransformerEmbedder
-from index.errors import ModelUnavailableError
+from index.build import ensure_index, has_encoder
+from index.embeddings import Embedder, SentenceTransformerEmbedder, bundled_model_path
+from index.errors import IndexError_, ModelUnavailableError
 from rag.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
 
+# One thread per encoding: the service runs several questions at once on few cores, and a
+# question is too short for a second thread to pay (see README, "Scale").
+ONNX_THREADS = 1
 
-def load_embedder(settings: Settings) -> Embedder | None:
-    """The configured query encoder, or None (BM25 only) when it is disabled or cannot load."""
-    if settings.embedder == "none":
-        return None
+
+def _onnx(settings: Settings, index_dir: Path | None, threads: int | None) -> Embedder | None:
+    """The index's exported encoder, or None (with the reason logged) when it has none."""
+    from index.onnx_embedder import OnnxEmbedder
+
     try:
-        return SentenceTransformerEmbedder(threads=settings.threads)
+        return OnnxEmbedder.from_index(index_dir or settings.index_dir, threads)
+    except IndexError_ as exc:
+        log.info("no usable ONNX encoder (%s); using the torch encoder", exc)
+        return None
+
+
+def _torch(threads: int | None) -> Embedder | None:
+    try:
+        return SentenceTransformerEmbedder(threads=threads)
     except (ModelUnavailableError, ImportError, OSError) as exc:
         log.warning("embedding model unavailable, answering from BM25 alone: %s", exc)
         return None
+
+
+def load_embedder(settings: Settings, index_dir: Path | None = None) -> Embedder | None:
+    """The configured query encoder, or None (BM25 only) when it is disabled or cannot load.
+
+    `onnx` reads the encoder from the current build of the index folder; without one (no
+    index yet, or one built before the export existed) it falls back to torch, which
+    exports it at the next build.
+    """
+    if settings.embedder == "none":
+        return None
+    if settings.embedder == "onnx":
+        embedder = _onnx(settings, index_dir, settings.threads or ONNX_THREADS)
+        if embedder is not None:
+            return embedder
+    return _torch(settings.threads)
+
+
+def build_embedder(settings: Settings, index_dir: Path | None = None) -> Embedder | None:
+    """The encoder that builds an index: the index's ONNX encoder when it was exported from
+    the model installed now (no torch needed), else torch, which exports a new one."""
+    if settings.embedder == "none":
+        return None
+    if settings.embedder == "onnx":
+        from index.onnx_embedder import OnnxEmbedder, encoder_fingerprint
+
+        embedder = _onnx(settings, index_dir, settings.threads)
+        try:
+            current = encoder_fingerprint(bundled_model_path())
+        except ModelUnavailableError:
+            current = None
+        if isinstance(embedder, OnnxEmbedder) and embedder.fingerprint() == current:
+            return embedder
+    return _torch(settings.threads)
 
 
 def open_pipeline(
     settings: Settings, embedder: Embedder | None = None, index_dir: Path | None = None
 ) -> Pipeline:
     """Load (building if missing or stale) the index and wrap it in a pipeline."""
+    folder = index_dir or settings.index_dir
+    onnx = settings.embedder == "onnx"
     index = ensure_index(
-        list(settings.sources), index_dir or settings.index_dir, embedder, settings.build_config()
+        list(settings.sources), folder, embedder, settings.build_config(), want_encoder=onnx
     )
+    if onnx and embedder is not None and has_encoder(index):
+        from index.onnx_embedder import OnnxEmbedder
+
+        if not isinstance(embedder, OnnxEmbedder):
+            # The build just exported it: answer with it rather than with the torch model.
+            embedder = _onnx(settings, folder, settings.threads or ONNX_THREADS) or embedder
     return Pipeline(
         index,
         embedder if embedder is not None and index.has_vectors else None,

@@ -33,8 +33,10 @@ class Settings(BaseSettings):
     retrieval: Mode = Field(
         default=Mode.HYBRID, description="Retrieval mode: hybrid, bm25 or dense."
     )
-    embedder: Literal["torch", "none"] = Field(
-        default="torch", description="Query encoder backend: torch, or none (BM25 only)."
+    embedder: Literal["onnx", "torch", "none"] = Field(
+        default="onnx",
+        description="Query encoder backend: onnx (the model exported into the index at build "
+        "time, no torch at run time), torch, or none (BM25 only).",
     )
     top_k: int = Field(default=6, ge=1, le=50, description="Passages read per question.")
     rrf_k: float = Field(default=60.0, gt=0, description="Reciprocal rank fusion constant k.")
@@ -49,10 +51,12 @@ class Settings(BaseSettings):
         default=500, ge=1, description="Longest question accepted, in characters."
     )
     cache_size: int = Field(
-        default=1024, ge=0, description="Recent question vectors kept in memory."
+        default=1024, ge=0, description="Recent question vectors and answers kept in memory."
     )
     threads: int | None = Field(
-        default=None, ge=1, description="CPU threads for the encoder (default: all)."
+        default=None,
+        ge=1,
+        description="CPU threads per question encoding (default: 1 with onnx, all with torch).",
     )
     host: str = Field(default="127.0.0.1", description="Address the service listens on.")
     port: int = Field(default=8000, ge=0, le=65535, description="Port the service listens on.")

@@ -8,10 +8,18 @@ from pathlib import Path
 
 from index.chunks import Chunk, make_chunks
 from index.documents import Document, load_documents
-from index.embeddings import Embedder
+from index.embeddings import Embedder, EncoderWriter
 from index.errors import IndexMissingError, IndexStaleError
 from index.sentences import SPLITTER_VERSION, Sentence, split_sentences
-from index.store import BuildConfig, Index, build_lock, load_index, read_manifest, save_index
+from index.store import (
+    ENCODER_FILES,
+    BuildConfig,
+    Index,
+    build_lock,
+    load_index,
+    read_manifest,
+    save_index,
+)
 from index.tokens import STOPWORDS, tokenize, words
 
 log = logging.getLogger(__name__)
@@ -84,14 +92,25 @@ def stale_reason(
     return None
 
 
+def _encoder_writer(embedder: Embedder | None):
+    """What puts the ONNX query encoder into a new build: the embedder itself, if it can."""
+    return embedder.write_encoder if isinstance(embedder, EncoderWriter) else None
+
+
+def has_encoder(index: Index) -> bool:
+    """Whether the build holds the exported query encoder (see index.onnx_embedder)."""
+    return all(name in index.manifest.get("files", {}) for name in ENCODER_FILES)
+
+
 def build_and_save(
     sources: list[Path], index_dir: Path, embedder: Embedder | None, config: BuildConfig
 ) -> Index:
-    """Build from `sources` and save atomically to `index_dir`."""
+    """Build from `sources` and save atomically to `index_dir`, with the ONNX encoder when
+    the embedder can write one."""
     documents = load_documents(sources)
     with build_lock(index_dir):
         index = build_index(documents, embedder, config)
-        save_index(index, index_dir)
+        save_index(index, index_dir, _encoder_writer(embedder) if index.has_vectors else None)
     return load_index(index_dir)
 
 
@@ -100,8 +119,10 @@ def ensure_index(
     index_dir: Path,
     embedder: Embedder | None,
     config: BuildConfig | None = None,
+    want_encoder: bool = False,
 ) -> Index:
-    """Load the index, building it first when it is missing or no longer fits its sources."""
+    """Load the index, building it first when it is missing or no longer fits its sources
+    (or, with `want_encoder`, lacks the ONNX encoder that this embedder could add)."""
     config = config or BuildConfig(splitter_version=SPLITTER_VERSION)
     documents = load_documents(sources)
     try:
@@ -112,10 +133,18 @@ def ensure_index(
         reason = str(exc)
     if reason is None:
         index = load_index(index_dir)
-        if embedder is None or index.has_vectors:
+        writer = _encoder_writer(embedder)
+        if embedder is None or (
+            index.has_vectors and (has_encoder(index) or not want_encoder or writer is None)
+        ):
             return index
-        reason = "it was built without the embedding model"
+        reason = (
+            "it has no ONNX query encoder yet"
+            if index.has_vectors
+            else "it was built without the embedding model"
+        )
     log.info("building the index at %s because %s", index_dir, reason)
     with build_lock(index_dir):
-        save_index(build_index(documents, embedder, config), index_dir)
+        index = build_index(documents, embedder, config)
+        save_index(index, index_dir, _encoder_writer(embedder) if index.has_vectors else None)
     return load_index(index_dir)

