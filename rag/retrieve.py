@@ -129,7 +129,7 @@ class BM25Retriever:
         if not self._chunks:
             return []
         scores = self._sparse.get_scores(query.tokens)
-        rows = self._rows.get(query.doc_id, self._all) if query.doc_id else self._all
+        rows = self._rows.get(query.doc_id, range(0)) if query.doc_id else self._all
         return _top(scores, rows, self._chunks, k)
 
 
