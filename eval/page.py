@@ -162,7 +162,10 @@ def _section(section: dict[str, Any]) -> str:
             f"<p>{e(s['articles'])} articles, {e(s['questions'])} questions ({e(s['answerable'])} "
             f"answerable, {e(s['unanswerable'])} unanswerable), seed {e(s.get('seed'))}.</p>"
         )
-    parts.append(chart(section))
+    parts.append(
+        '<p class="muted">All questions, by mode and baseline (hover a bar for its count; '
+        "MRR and recall@k are means on the same 0–1 axis).</p>" + chart(section)
+    )
     header = ["metric", *[run_label(r) for r in section["runs"]]]
     for group, heading in groups_of(section):
         parts.append(f"<h3>{e(heading)}</h3>{_table(header, metric_rows(section, group))}")
