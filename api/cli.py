@@ -70,6 +70,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         "access_log": False,  # ours is structured: api.observability
         "log_config": log_config(args.verbose),
         "timeout_graceful_shutdown": 10,
+        # Longer than a load balancer's idle timeout (60 s is common), so the server is never
+        # the side that closes an idle connection just as the client sends on it.
+        "timeout_keep_alive": 75,
     }
     if settings.workers == 1:
         from api.app import create_app

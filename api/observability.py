@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.requests import Request
-from starlette.routing import Match
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rag.answer import Answer
@@ -78,17 +79,28 @@ def record_answer(request: Request, answer: Answer, question: str) -> None:
     request.app.state.metrics.answers.labels(outcome, answer.retrieval).inc()
 
 
-def route_template(scope: Scope) -> str:
-    """The route's path template (`/chat`), never the raw path: bounded label values."""
-    route = scope.get("route")
-    if route is None:
-        app = scope.get("app")
-        for candidate in getattr(app, "routes", ()):
-            match, _ = candidate.matches(scope)
-            if match is Match.FULL:
-                route = candidate
-                break
-    return getattr(route, "path", None) or "unmatched"
+class RouteLabels:
+    """The route's path template (`/chat`), never the raw path, so metric labels stay few.
+
+    Requests refused before routing (413, 429) have no route in their scope; their path is
+    matched against the documented templates instead.
+    """
+
+    def __init__(self) -> None:
+        self._templates: list[tuple[re.Pattern[str], str]] | None = None
+
+    def __call__(self, scope: Scope) -> str:
+        path = getattr(scope.get("route"), "path", None)
+        if path:
+            return path
+        if self._templates is None:
+            app = scope.get("app")
+            paths = app.openapi().get("paths", {}) if hasattr(app, "openapi") else {}
+            self._templates = [(compile_path(p)[0], p) for p in paths]
+        for regex, template in self._templates:
+            if regex.match(scope["path"]):
+                return template
+        return "unmatched"
 
 
 class AccessLogMiddleware:
@@ -99,6 +111,7 @@ class AccessLogMiddleware:
         self.metrics = metrics
         self.log_questions = log_questions
         self.log = logging.getLogger(ACCESS_LOG)
+        self.route_of = RouteLabels()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -119,7 +132,7 @@ class AccessLogMiddleware:
             await self.app(scope, receive, remember_status)
         finally:
             elapsed = time.perf_counter() - start
-            route = route_template(scope)
+            route = self.route_of(scope)
             self.metrics.requests.labels(route, scope["method"], str(status)).inc()
             self.metrics.latency.labels(route).observe(elapsed)
             line: dict[str, Any] = {

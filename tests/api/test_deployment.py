@@ -123,6 +123,14 @@ def test_access_log_has_one_json_line_per_request_without_the_question(client, c
 
 
 @pytest.mark.model
+def test_requests_refused_before_routing_are_logged_with_their_route(client, caplog):
+    with caplog.at_level(logging.INFO, logger="footnote.access"):
+        client.post("/chat", content=b"{}", headers={"content-length": "999999"})
+    [line] = _access_lines(caplog)
+    assert (line["route"], line["status"]) == ("/chat", 413)
+
+
+@pytest.mark.model
 def test_questions_are_logged_only_when_the_setting_is_on(settings, pipeline, caplog):
     app = create_app(settings.model_copy(update={"log_questions": True}), pipeline)
     with TestClient(app) as client, caplog.at_level(logging.INFO, logger="footnote.access"):

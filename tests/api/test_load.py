@@ -63,7 +63,11 @@ async def _post(client: httpx.AsyncClient, tally: Tally, payload: dict) -> dict 
     try:
         response = await client.post("/chat", json=payload)
     except httpx.HTTPError as exc:
-        tally.errors.append(f"{payload['question']!r}: {type(exc).__name__}")
+        cause = exc.__cause__ or exc.__context__
+        tally.errors.append(
+            f"{payload['question']!r} after {time.perf_counter() - start:.2f} s: "
+            f"{type(exc).__name__} {exc} ({cause!r})"
+        )
         return None
     finally:
         tally.latencies.append(time.perf_counter() - start)
