@@ -26,6 +26,9 @@ MODES = (Mode.HYBRID, Mode.BM25, Mode.DENSE)
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the subcommands that live with the eval stage."""
     add_eval(subparsers)
+    from eval.bench import add_bench
+
+    add_bench(subparsers)
 
 
 def add_eval(subparsers: argparse._SubParsersAction) -> None:

@@ -120,7 +120,7 @@ class BM25Retriever:
     def __init__(self, index: Index) -> None:
         self._chunks = index.chunks
         self.model = BM25Okapi(index.chunk_tokens or [[]])
-        self._sparse = SparseBM25(self.model)
+        self.postings = SparseBM25(self.model)
         self._rows = _doc_rows(index)
         self._all = range(len(index.chunks))
 
@@ -128,7 +128,7 @@ class BM25Retriever:
         """Top `k` chunks by BM25; chunks with no query term score 0 and rank last."""
         if not self._chunks:
             return []
-        scores = self._sparse.get_scores(query.tokens)
+        scores = self.postings.get_scores(query.tokens)
         rows = self._rows.get(query.doc_id, range(0)) if query.doc_id else self._all
         return _top(scores, rows, self._chunks, k)
 

@@ -1,0 +1,412 @@
+"""`footnote bench`: how fast, how big, how many readers, each beside BM25-only answering.
+
+Every figure is measured in the same run as its baseline (the same questions answered
+from BM25 alone), and reported as a ratio too, because absolute times on a shared
+machine drift from run to run. It prints a table and writes JSON (reports/bench.json):
+
+* cold start: process start to the first answer (`footnote ask`), and service start to
+  /readyz answering (BM25) and to hybrid mode;
+* index build: time and peak memory for the article and synthetic archives of 10, 100
+  and 1,000 variants of it, and how that grows;
+* per-question latency in this process over the eval questions (median, p95, p99), split
+  into query encoding, dense search, BM25 and answer composition;
+* the service over HTTP on 127.0.0.1 (a real `footnote serve`): latency at concurrency 1,
+  throughput and p99 at 8 and 32, errors, and its peak memory.
+
+`--quick` skips the 1,000-article archive and the slower variants; `--sections` and
+`--questions`/`--requests` make a smoke run of a few seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from eval.bench_report import rows, table
+from eval.dataset import QAItem, default_files, load_questions
+from eval.load import ROOT, Server, run_load
+from eval.synthetic import write_corpus
+from footnote.settings import Settings
+from rag.retrieve import Mode
+
+SECTIONS = ("build", "cold", "latency", "http")
+SEED = ROOT / "seeds" / "trump-asia-tour-south-korea.txt"
+QUESTION = "How much did Trump want South Korea to invest?"
+
+
+def add_bench(subparsers: argparse._SubParsersAction) -> None:
+    """`footnote bench`."""
+    p = subparsers.add_parser(
+        "bench",
+        help="measure cold start, build, latency and the service under load; write JSON",
+        description=__doc__.split("\n\n")[0],
+    )
+    p.add_argument("--quick", action="store_true", help="skip 1,000 articles and slow variants")
+    p.add_argument(
+        "--sections",
+        default=",".join(SECTIONS),
+        help=f"comma-separated subset of {','.join(SECTIONS)} (default all)",
+    )
+    p.add_argument(
+        "--corpora",
+        help="archive sizes to build, comma-separated (default 1,10,100,1000; quick 1,10,100)",
+    )
+    p.add_argument("--questions", type=int, metavar="N", help="ask only the first N questions")
+    p.add_argument(
+        "--requests", type=int, metavar="N", help="requests per load level at concurrency 8/32"
+    )
+    p.add_argument("--repeats", type=int, default=3, help="cold starts per variant (median)")
+    p.add_argument(
+        "--workers", type=int, default=2, help="also load a service with N workers (0: skip)"
+    )
+    p.add_argument("--index", metavar="DIR", help="the article's index (default: built here)")
+    p.add_argument("--work", type=Path, metavar="DIR", help="folder for corpora and indexes")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("reports/bench.json"),
+        metavar="FILE",
+        help="JSON report (default reports/bench.json)",
+    )
+    p.set_defaults(run=cmd_bench)
+
+
+def _env(index: Path, sources: Path, **extra: str) -> dict[str, str]:
+    """This environment without FOOTNOTE_* variables, plus the ones given."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FOOTNOTE_")}
+    env.update(HF_HUB_OFFLINE="1", FOOTNOTE_INDEX_DIR=str(index), FOOTNOTE_SOURCES=str(sources))
+    env.update(FOOTNOTE_RATE_LIMIT_PER_MINUTE="0")
+    env.update(extra)
+    return env
+
+
+def run_measured(args: list[str], env: dict[str, str]) -> dict[str, Any]:
+    """Run `footnote ARGS`: wall seconds, the child's own peak RSS (wait4), its stdout."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        began = time.perf_counter()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "footnote.cli", *args], env=env, cwd=ROOT, stdout=out, stderr=err
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - began
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if process.returncode != 0:
+            tail = err.read().decode(errors="replace")[-1500:]
+            raise RuntimeError(f"footnote {' '.join(args)} failed ({process.returncode}): {tail}")
+        return {
+            "seconds": round(seconds, 3),
+            "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+            "out": out.read(),
+        }
+
+
+def _median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "seconds": round(statistics.median(r["seconds"] for r in runs), 3),
+        "peak_rss_mb": statistics.median(r["peak_rss_mb"] or 0 for r in runs),
+        "runs": [r["seconds"] for r in runs],
+    }
+
+
+# -- sections ------------------------------------------------------------------------------
+
+
+def build_section(plan: argparse.Namespace) -> dict[str, Any]:
+    """Build the article and each archive twice: BM25 only (baseline), then with vectors."""
+    rows = []
+    for count in plan.corpora:
+        source = SEED if count == 1 else plan.work / f"corpus-{count}"
+        if count > 1:
+            write_corpus(source, SEED, count)
+        measured: dict[str, Any] = {"articles": count}
+        for name, embedder in (("bm25", "none"), ("hybrid", "onnx")):
+            index = plan.work / (f"index-{count}" if name == "hybrid" else f"bm25-index-{count}")
+            shutil.rmtree(index, ignore_errors=True)  # a first build: torch encodes and exports
+            run = run_measured(["build"], _env(index, source, FOOTNOTE_EMBEDDER=embedder))
+            manifest = json.loads((index / "current" / "manifest.json").read_text())
+            files = (index / "current").resolve()
+            measured[name] = {
+                "seconds": run["seconds"],
+                "peak_rss_mb": run["peak_rss_mb"],
+                "disk_mb": round(sum(p.stat().st_size for p in files.iterdir()) / 2**20, 1),
+            }
+            measured.update(manifest["counts"])
+        print(
+            f"  built {count} article(s): {measured['chunks']} chunks, "
+            f"{measured['hybrid']['seconds']} s",
+            file=sys.stderr,
+        )
+        rows.append(measured)
+    article = plan.work / "index-1"
+    result: dict[str, Any] = {"corpora": rows, "growth": _growth(rows)}
+    if (article / "current").exists():
+        # What a newsroom's every update costs: the export is reused, no torch is loaded.
+        run = run_measured(["build"], _env(article, SEED))
+        result["rebuild_article"] = {k: run[k] for k in ("seconds", "peak_rss_mb")}
+    return result
+
+
+def _growth(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """From each size to the next: how much more time and memory for how many more chunks."""
+    steps = []
+    for small, large in itertools.pairwise(rows):
+        factor = large["chunks"] / max(small["chunks"], 1)
+        steps.append(
+            {
+                "from": small["articles"],
+                "to": large["articles"],
+                "chunks_factor": round(factor, 2),
+                "time_factor": round(large["hybrid"]["seconds"] / small["hybrid"]["seconds"], 2),
+                "memory_factor": round(
+                    large["hybrid"]["peak_rss_mb"] / small["hybrid"]["peak_rss_mb"], 2
+                ),
+                "ms_per_chunk": round(1000 * large["hybrid"]["seconds"] / large["chunks"], 2),
+            }
+        )
+    return steps
+
+
+def cold_section(plan: argparse.Namespace, index: Path) -> dict[str, Any]:
+    """`footnote ask` from process start to its answer; `footnote serve` to /readyz."""
+    variants = [
+        ("bm25", {"FOOTNOTE_RETRIEVAL": "bm25"}, "bm25"),
+        ("hybrid", {}, "hybrid"),
+        ("hybrid_torch", {"FOOTNOTE_EMBEDDER": "torch"}, "hybrid"),
+    ]
+    ask: dict[str, Any] = {}
+    for name, extra, mode in variants:
+        runs = []
+        for _ in range(plan.repeats):
+            run = run_measured(["ask", "--json", QUESTION], _env(index, SEED, **extra))
+            answer = json.loads(run.pop("out"))
+            if answer["retrieval"] != mode:
+                raise RuntimeError(f"`footnote ask` answered in {answer['retrieval']}, not {mode}")
+            runs.append(run)
+        ask[name] = _median_of(runs)
+    serve: dict[str, Any] = {}
+    for name, extra, mode in variants:
+        with Server(env=_env(index, SEED, **extra), log=plan.work / f"serve-{name}.log") as s:
+            serve[name] = {**s.wait_ready(mode), **s.memory()}
+    return {"ask": ask, "serve": serve}
+
+
+def _items(plan: argparse.Namespace) -> list[QAItem]:
+    items = load_questions(default_files())
+    return items[: plan.questions] if plan.questions else items
+
+
+def latency_section(plan: argparse.Namespace, index: Path) -> dict[str, Any]:
+    """The eval questions in this process: BM25 (baseline), hybrid, cached, torch, at scale."""
+    from eval.timing import TimedEmbedder, timed_pass
+    from footnote.runtime import load_embedder
+    from index.onnx_embedder import OnnxEmbedder
+    from index.store import load_index
+    from rag.pipeline import Pipeline
+
+    items = _items(plan)
+    settings = Settings(sources=[SEED], index_dir=index, cache_size=0)
+    onnx = load_embedder(settings)
+    if not isinstance(onnx, OnnxEmbedder):
+        raise RuntimeError(f"the index at {index} has no ONNX encoder; run `footnote build`")
+    loaded = load_index(index)
+
+    def pipeline(embedder, cache: int = 0) -> Pipeline:
+        return Pipeline(
+            loaded,
+            TimedEmbedder(embedder),
+            retrieval=settings.retrieval_config(),
+            answering=settings.answer_config(),
+            cache_size=cache,
+        )
+
+    runs: dict[str, Any] = {}
+    plain = pipeline(onnx)
+    runs["bm25"] = timed_pass(plain, items, Mode.BM25)
+    runs["hybrid"] = timed_pass(plain, items, Mode.HYBRID)
+    cached = pipeline(onnx, cache=1024)
+    for mode in (Mode.BM25, Mode.HYBRID):
+        timed_pass(cached, items, mode)  # readers before asked the same
+        runs[f"{mode.value}_cached"] = timed_pass(cached, items, mode)
+    if not plan.quick:
+        runs["hybrid_onnx_2_threads"] = timed_pass(
+            pipeline(OnnxEmbedder(onnx.folder, threads=2)), items, Mode.HYBRID
+        )
+        from index.embeddings import SentenceTransformerEmbedder
+
+        runs["hybrid_torch"] = timed_pass(
+            pipeline(SentenceTransformerEmbedder()), items, Mode.HYBRID
+        )
+    result: dict[str, Any] = {"questions": len(items), "runs": runs}
+    largest = max((c for c in plan.corpora if c > 1), default=None)
+    archive = plan.work / f"index-{largest}"
+    if largest and (archive / "current").exists():
+        result["scale"] = _scale(plan, archive, largest, items, onnx)
+    return result
+
+
+def _scale(plan, archive: Path, articles: int, items, onnx) -> dict[str, Any]:
+    """The same questions against the largest archive: about their article, and archive-wide."""
+    from eval.timing import TimedEmbedder, timed_pass
+    from index.store import load_index
+    from index.tokens import tokenize
+    from rag.pipeline import Pipeline
+    from rag.retrieve import BM25Retriever
+
+    began = time.perf_counter()
+    loaded = load_index(archive)
+    pipeline = Pipeline(loaded, TimedEmbedder(onnx), cache_size=0)
+    opened = time.perf_counter() - began
+    runs = {
+        "bm25": timed_pass(pipeline, items, Mode.BM25),
+        "hybrid": timed_pass(pipeline, items, Mode.HYBRID),
+        "bm25_archive_wide": timed_pass(pipeline, items, Mode.BM25, per_article=False),
+        "hybrid_archive_wide": timed_pass(pipeline, items, Mode.HYBRID, per_article=False),
+    }
+    # BM25 scoring alone: rank_bm25's get_scores (a Python loop over every chunk per term)
+    # against the postings the retriever scores with; the scores are identical.
+    retriever = BM25Retriever(loaded)
+    queries = [tokenize(i.question) for i in items[:40]]
+    timings = {}
+    for name, score in (
+        ("rank_bm25_get_scores", retriever.model.get_scores),
+        ("postings", retriever.postings.get_scores),
+    ):
+        began = time.perf_counter()
+        for tokens in queries:
+            score(tokens)
+        timings[name] = round((time.perf_counter() - began) * 1000 / len(queries), 3)
+    return {
+        "articles": articles,
+        "chunks": len(loaded.chunks),
+        "open_seconds": round(opened, 3),
+        "runs": runs,
+        "bm25_scoring_ms_per_question": timings,
+    }
+
+
+def http_section(plan: argparse.Namespace, index: Path) -> dict[str, Any]:
+    """Real services on 127.0.0.1 under bounded load; BM25-only services as the baseline."""
+    items = _items(plan)
+    bodies = [
+        {
+            "question": i.question,
+            "doc_id": i.doc_id,
+            **({"history": list(i.history)} if i.history else {}),
+        }
+        for i in items
+    ]
+    sequential = len(bodies)
+    concurrent = plan.requests or (64 if plan.quick else 3 * len(bodies))
+    services = [
+        ("bm25", {"FOOTNOTE_RETRIEVAL": "bm25", "FOOTNOTE_CACHE_SIZE": "0"}, "bm25", 1),
+        ("hybrid", {"FOOTNOTE_CACHE_SIZE": "0"}, "hybrid", 1),
+    ]
+    if not plan.quick:
+        services += [
+            ("bm25_cached", {"FOOTNOTE_RETRIEVAL": "bm25"}, "bm25", 1),
+            ("hybrid_cached", {}, "hybrid", 1),
+        ]
+        if plan.workers > 1:
+            services += [
+                (f"bm25_{plan.workers}_workers", services[0][1], "bm25", plan.workers),
+                (f"hybrid_{plan.workers}_workers", services[1][1], "hybrid", plan.workers),
+            ]
+    result: dict[str, Any] = {"questions": len(bodies)}
+    for name, extra, mode, workers in services:
+        env = _env(index, SEED, **extra)
+        with Server(env=env, workers=workers, log=plan.work / f"http-{name}.log") as server:
+            server.wait_ready(mode)
+            warm = sequential if "cached" in name else min(10, sequential)
+            run_load(server.port, bodies, 1, warm)
+            measured: dict[str, Any] = {"workers": workers}
+            if workers == 1:
+                measured["c1"] = run_load(server.port, bodies, 1, sequential)
+            measured["c8"] = run_load(server.port, bodies, 8, concurrent)
+            measured["c32"] = run_load(server.port, bodies, 32, concurrent)
+            measured["memory"] = server.memory()
+        result[name] = measured
+        print(f"  loaded the {name} service", file=sys.stderr)
+    return result
+
+
+# -- the command ---------------------------------------------------------------------------
+
+
+def _commit() -> str | None:
+    try:
+        done = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True, timeout=10)  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() or None
+
+
+def _machine() -> dict[str, Any]:
+    import onnxruntime
+
+    return {
+        "cpus": os.cpu_count(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "python": platform.python_version(),
+        "onnxruntime": onnxruntime.__version__,
+    }
+
+
+def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the chosen sections, print the table, write the JSON."""
+    sections = [s.strip() for s in args.sections.split(",") if s.strip()]
+    unknown = sorted(set(sections) - set(SECTIONS))
+    if unknown:
+        print(f"footnote bench: unknown section(s) {', '.join(unknown)}; use {','.join(SECTIONS)}", file=sys.stderr)  # fmt: skip
+        return 2
+    default = "1,10,100" if args.quick else "1,10,100,1000"
+    args.corpora = sorted({int(c) for c in (args.corpora or default).split(",")})
+    if args.work is None:
+        args.work = Path(tempfile.mkdtemp(prefix="footnote-bench-"))
+    args.work.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    report: dict[str, Any] = {
+        "schema": 1,
+        "command": "footnote " + " ".join(sys.argv[1:]) if sys.argv[1:] else "footnote bench",
+        "commit": _commit(),
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": _machine(),
+        "options": {
+            "quick": args.quick,
+            "sections": sections,
+            "corpora": args.corpora,
+            "questions": args.questions,
+            "requests": args.requests,
+        },
+        "sections": {},
+    }
+    index = Path(args.index) if args.index else args.work / "index-1"
+    if "build" in sections:
+        print("footnote bench: build", file=sys.stderr)
+        report["sections"]["build"] = build_section(args)
+    if not (index / "current").exists():
+        run_measured(["build"], _env(index, SEED))
+    for name, section in (("cold", cold_section), ("latency", latency_section), ("http", http_section)):  # fmt: skip
+        if name in sections:
+            print(f"footnote bench: {name}", file=sys.stderr)
+            report["sections"][name] = section(args, index)
+    report["machine"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    report["seconds"] = round(time.perf_counter() - started, 1)
+    report["rows"] = rows(report)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(table(report["rows"]))
+    print(f"\nreport: {args.out} ({report['seconds']} s; load average {report['machine']['load_average']} -> {report['machine']['load_average_after']})")  # fmt: skip
+    return 0
