@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 import snowballstemmer
@@ -230,16 +231,34 @@ def tokenize(text: str) -> list[str]:
     return [stem(w) for w in words(text) if w not in STOPWORDS]
 
 
-def token_matches(token: str, present: frozenset[str] | set[str]) -> bool:
-    """A stem found as such, or as a longer or shorter form of the same word ("korea" and
-    "korean", "america" and "american"), which stemming leaves apart."""
-    if token in present:
-        return True
-    if len(token) < 4:
-        return False
-    return any(
-        len(other) >= 4
-        and abs(len(other) - len(token)) <= 3
-        and (other.startswith(token) or token.startswith(other))
-        for other in present
-    )
+class Terms:
+    """A set of tokens indexed by their first four letters, so that matching a longer or
+    shorter form of a word looks at a handful of candidates, not the whole set."""
+
+    __slots__ = ("_by_prefix", "tokens")
+
+    def __init__(self, tokens: Iterable[str]) -> None:
+        self.tokens = frozenset(tokens)
+        by_prefix: dict[str, list[str]] = {}
+        for token in self.tokens:
+            if len(token) >= 4:
+                by_prefix.setdefault(token[:4], []).append(token)
+        self._by_prefix = by_prefix
+
+    def matches(self, token: str) -> bool:
+        """The token itself, or a longer or shorter form of the same word ("korea" and
+        "korean", "america" and "american"), which stemming leaves apart."""
+        if token in self.tokens:
+            return True
+        if len(token) < 4:
+            return False
+        return any(
+            abs(len(other) - len(token)) <= 3
+            and (other.startswith(token) or token.startswith(other))
+            for other in self._by_prefix.get(token[:4], ())
+        )
+
+
+def token_matches(token: str, present: Iterable[str]) -> bool:
+    """Whether `token` or a related form of it is among `present` (see `Terms.matches`)."""
+    return Terms(present).matches(token)

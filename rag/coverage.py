@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.tokens import STOPWORDS, stem, token_matches, words
+from index.tokens import STOPWORDS, Terms, stem, words
 
 # Words that frame a question rather than name its subject.
 QUESTION_WORDS = frozenset(
@@ -181,6 +181,11 @@ class Vocabulary:
         self.word_set = frozenset(vocabulary)
         self.stems = frozenset(stem(w) for w in vocabulary)
         self.vectors = vectors
+        self._word_terms = Terms(self.word_set)
+        self._stem_terms = Terms(self.stems)
+        self._by_initial: dict[str, list[str]] = {}
+        for word in vocabulary:
+            self._by_initial.setdefault(word[:1], []).append(word)
 
     def literal(self, word: str) -> bool:
         """Present as written, as the same stem, as a longer or shorter form ("Palestine" /
@@ -188,12 +193,16 @@ class Vocabulary:
         if word in self.word_set or stem(word) in self.stems:
             return True
         if len(word) >= 4 and (
-            token_matches(word, self.word_set) or token_matches(stem(word), self.stems)
+            self._word_terms.matches(word) or self._stem_terms.matches(stem(word))
         ):
             return True
         if len(word) >= _TYPO_MIN_LENGTH:
             limit = 2 if len(word) >= 6 else 1
-            return any(_within_one_edit(word, v, limit) for v in self.words if v[:1] == word[:1])
+            return any(
+                _within_one_edit(word, v, limit)
+                for v in self._by_initial.get(word[:1], ())
+                if abs(len(v) - len(word)) <= limit
+            )
         return False
 
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from index.embeddings import Embedder
 from index.store import Index
-from index.tokens import STOPWORDS, token_matches, tokenize, words
+from index.tokens import STOPWORDS, Terms, tokenize, words
 from rag.answer import (
     Answer,
     AnswerConfig,
@@ -154,6 +154,9 @@ class Pipeline:
         self._section_tokens = {
             s.section: frozenset(tokenize(s.section)) for s in index.sentences if s.section
         }
+        # Filled lazily and only ever added to; a race recomputes the same value.
+        self._row_terms: dict[int, tuple[Terms, Terms]] = {}
+        self._row_words: dict[int, frozenset[str]] = {}
         self._per_doc: dict[str, tuple[Vocabulary, frozenset[str]]] = {}
         self._per_doc_lock = threading.Lock()
         if embedder is not None:
@@ -239,23 +242,35 @@ class Pipeline:
     def _weight(self, token: str) -> float:
         return self._idf.get(token, self._max_idf)
 
+    def _terms(self, row: int) -> tuple[Terms, Terms]:
+        """A sentence's tokens, and those of its context (section title, sentence before)."""
+        cached = self._row_terms.get(row)
+        if cached is None:
+            sentence = self.index.sentences[row]
+            context = set(self._section_tokens.get(sentence.section or "", ()))
+            previous = self.index.sentences[row - 1] if row > 0 else None
+            if (
+                previous
+                and previous.doc_id == sentence.doc_id
+                and previous.section == sentence.section
+            ):
+                context.update(self.index.sentence_tokens[row - 1])
+            cached = (Terms(self.index.sentence_tokens[row]), Terms(context))
+            self._row_terms[row] = cached
+        return cached
+
     def _lexical(self, query_tokens: list[str], row: int) -> float:
         """Share of the question's term weight found in the sentence; terms found only in the
         sentence before it or in its section title count half (they set its subject)."""
         wanted = set(query_tokens)
         if not wanted:
             return 0.0
-        sentence = self.index.sentences[row]
-        present = frozenset(self.index.sentence_tokens[row])
-        context: set[str] = set(self._section_tokens.get(sentence.section or "", ()))
-        previous = self.index.sentences[row - 1] if row > 0 else None
-        if previous and previous.doc_id == sentence.doc_id and previous.section == sentence.section:
-            context.update(self.index.sentence_tokens[row - 1])
+        present, context = self._terms(row)
         found = 0.0
         for token in wanted:
-            if token_matches(token, present):
+            if present.matches(token):
                 found += self._weight(token)
-            elif token_matches(token, context):
+            elif context.matches(token):
                 found += 0.5 * self._weight(token)
         return found / sum(self._weight(t) for t in wanted)
 
@@ -266,23 +281,28 @@ class Pipeline:
         "What did Oh Hyunjoo say about the swap?" is not answered by a sentence about the swap."""
         if best is None:
             return None
-        row = self._row[(best.sentence.doc_id, best.sentence.id)]
-        around = set(words(best.sentence.text))
-        if row > 0 and self.index.sentences[row - 1].doc_id == best.sentence.doc_id:
-            around.update(words(self.index.sentences[row - 1].text))
+        around = self._words_around(self._row[(best.sentence.doc_id, best.sentence.id)])
         for person in question_people(question, names):
             if not set(words(person)) & around:
                 return person
         return None
 
+    def _words_around(self, row: int) -> frozenset[str]:
+        """Words of a sentence and of the one before it (its subject is often named there)."""
+        cached = self._row_words.get(row)
+        if cached is None:
+            sentence = self.index.sentences[row]
+            found = set(words(sentence.text))
+            if row > 0 and self.index.sentences[row - 1].doc_id == sentence.doc_id:
+                found.update(words(self.index.sentences[row - 1].text))
+            cached = self._row_words[row] = frozenset(found)
+        return cached
+
     def _anchored(self, anchors: list[frozenset[str]], row: int) -> float:
         """Share of the question's dates, figures and names found in the sentence or the one before."""
         if not anchors:
             return 0.0
-        sentence = self.index.sentences[row]
-        found = set(words(sentence.text))
-        if row > 0 and self.index.sentences[row - 1].doc_id == sentence.doc_id:
-            found.update(words(self.index.sentences[row - 1].text))
+        found = self._words_around(row)
         return sum(1 for anchor in anchors if anchor & found) / len(anchors)
 
     def _candidates(
