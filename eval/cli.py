@@ -130,9 +130,17 @@ def _article_runs(
         return run_systems([HttpSystem(args.url)], items, k=0), None
     from eval.baselines import TopSentence
     from eval.runner import PipelineSystem
-    from footnote.runtime import open_pipeline
+    from footnote.runtime import load_embedder, open_pipeline
 
     pipeline = open_pipeline(settings, embedder)
+    if embedder is not None and settings.embedder == "onnx" and not args.no_baselines:
+        from index.build import has_encoder
+        from index.onnx_embedder import OnnxEmbedder
+
+        if not isinstance(embedder, OnnxEmbedder) and has_encoder(pipeline.index):
+            # A first build exports the ONNX encoder and the pipeline answers with it:
+            # let the cosine baseline encode questions the same way.
+            embedder = load_embedder(settings) or embedder
     known = {d.id for d in pipeline.index.documents}
     unknown = sorted({i.doc_id for i in items if i.doc_id and i.doc_id not in known})
     if unknown:
