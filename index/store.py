@@ -315,7 +315,10 @@ def load_index(index_dir: Path, mmap: bool = True) -> Index:
         index.chunk_vectors = np.load(root / "chunk_vectors.npy", mmap_mode=mode)
         index.sentence_vectors = np.load(root / "sentence_vectors.npy", mmap_mode=mode)
         index.vocabulary_vectors = np.load(root / "vocabulary_vectors.npy", mmap_mode=mode)
-        flags = faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY if mmap else 0
+        # IO_FLAG_MMAP alone leaves a flat index in private memory: IO_FLAG_MMAP_IFC maps its
+        # vectors too, so the workers of one machine share one copy in the page cache.
+        shared = faiss.IO_FLAG_MMAP | getattr(faiss, "IO_FLAG_MMAP_IFC", 0)
+        flags = shared | faiss.IO_FLAG_READ_ONLY if mmap else 0
         index.faiss_index = faiss.read_index(str(root / "chunks.faiss"), flags)
         expected = (len(chunks), model.get("dimension"))
         if index.chunk_vectors.shape != expected or index.faiss_index.ntotal != len(chunks):
