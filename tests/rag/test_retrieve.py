@@ -120,22 +120,7 @@ def test_doc_id_filters_passages(two_articles, embedder, mode):
         assert {p.chunk.doc_id for p in passages} == {doc_id}
 
 
-UNKNOWN_ID_LEAKS = pytest.mark.xfail(
-    strict=True,
-    reason="rag.retrieve.BM25Retriever treats an unknown doc_id as no filter (rows default to "
-    "all chunks) while DenseRetriever returns nothing; only Pipeline.ask's UnknownDocumentError "
-    "check keeps other articles out",
-)
-
-
-@pytest.mark.parametrize(
-    "mode",
-    [
-        pytest.param(Mode.BM25, marks=UNKNOWN_ID_LEAKS),
-        Mode.DENSE,
-        pytest.param(Mode.HYBRID, marks=UNKNOWN_ID_LEAKS),
-    ],
-)
+@pytest.mark.parametrize("mode", [Mode.BM25, Mode.DENSE, Mode.HYBRID])
 def test_an_unknown_doc_id_matches_nothing(two_articles, embedder, mode):
     question = "When did the new bakery shop open on Elm Street?"
     passages = retriever_of(two_articles, mode).retrieve(query(embedder, question, "nope"), 10)
