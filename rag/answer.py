@@ -151,6 +151,8 @@ def abstention_reason(
     if coverage.missing_names:
         shown = ", ".join(_display(t.word) for t in coverage.missing_names[:3])
         return f"It never mentions {shown}."
+    if coverage.missing_focus:
+        return f"It never mentions the {coverage.missing_focus}."
     if absent_person:
         return f"Its sentences that come closest do not involve {absent_person}."
     if kind in _TYPED_KINDS and not any(c.type_match > 0 for c, _ in ranked[: config.type_window]):

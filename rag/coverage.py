@@ -124,6 +124,12 @@ class Coverage:
 
     terms: tuple[Term, ...]
     missing: tuple[Term, ...]
+    focus: str | None = None
+
+    @property
+    def missing_focus(self) -> str | None:
+        """The attribute asked for ("the population of Gyeongju") when the article never uses it."""
+        return self.focus if self.focus in {t.word for t in self.missing} else None
 
     @property
     def missing_names(self) -> tuple[Term, ...]:
@@ -232,7 +238,27 @@ def check_coverage(
         ):
             continue
         missing.append(term)
-    return Coverage(tuple(terms), tuple(missing))
+    return Coverage(tuple(terms), tuple(missing), question_focus(question))
+
+
+# "What is the population of Gyeongju?", "What's the exchange rate of ...": the noun before
+# "of" is the very thing asked for. Words that only frame a question are not a focus.
+_FOCUS = re.compile(
+    r"\bwhat(?:['’]s| is| was| are| were)\s+(?:the\s+)?(?:\w+\s+)?(\w+)\s+(?:of|for|in)\b", re.I
+)
+_NOT_FOCUS = frozenset(
+    ["point", "purpose", "reason", "name", "meaning", "significance", "impact", "role", "goal", "aim", "result", "outcome", "effect", "story", "gist", "deal", "matter", "idea", "nature", "state", "status", "issue", "thing", "part", "rest", "size"]
+)
+
+
+def question_focus(question: str) -> str | None:
+    """The attribute a what-is-the-X-of question asks for, when it has one."""
+    match = _FOCUS.search(question)
+    if not match:
+        return None
+    found = words(match.group(1))
+    word = found[0] if found else ""
+    return word if word and word not in _NOT_FOCUS and word not in STOPWORDS else None
 
 
 def terms_to_embed(question: str, vocabulary: Vocabulary) -> list[str]:
