@@ -114,6 +114,34 @@ def build_and_save(
     return load_index(index_dir)
 
 
+def _rebuild_reason(
+    index_dir: Path,
+    documents: list[Document],
+    embedder: Embedder | None,
+    config: BuildConfig,
+    want_encoder: bool,
+) -> tuple[str | None, Index | None]:
+    """Why the index at `index_dir` must be (re)built for these sources, or the loaded
+    index when it fits."""
+    try:
+        reason = stale_reason(index_dir, documents, embedder, config)
+    except IndexMissingError:
+        return "there is none yet", None
+    except IndexStaleError as exc:
+        return str(exc), None
+    if reason is not None:
+        return reason, None
+    index = load_index(index_dir)
+    writer = _encoder_writer(embedder)
+    if embedder is None or (
+        index.has_vectors and (has_encoder(index) or not want_encoder or writer is None)
+    ):
+        return None, index
+    if index.has_vectors:
+        return "it has no ONNX query encoder yet", None
+    return "it was built without the embedding model", None
+
+
 def ensure_index(
     sources: list[Path],
     index_dir: Path,
@@ -122,29 +150,21 @@ def ensure_index(
     want_encoder: bool = False,
 ) -> Index:
     """Load the index, building it first when it is missing or no longer fits its sources
-    (or, with `want_encoder`, lacks the ONNX encoder that this embedder could add)."""
+    (or, with `want_encoder`, lacks the ONNX encoder that this embedder could add).
+
+    Several processes starting at once (service workers) build it once: the check is
+    repeated under the build lock, so the ones that waited load what the first one built.
+    """
     config = config or BuildConfig(splitter_version=SPLITTER_VERSION)
     documents = load_documents(sources)
-    try:
-        reason = stale_reason(index_dir, documents, embedder, config)
-    except IndexMissingError:
-        reason = "there is none yet"
-    except IndexStaleError as exc:
-        reason = str(exc)
-    if reason is None:
-        index = load_index(index_dir)
-        writer = _encoder_writer(embedder)
-        if embedder is None or (
-            index.has_vectors and (has_encoder(index) or not want_encoder or writer is None)
-        ):
-            return index
-        reason = (
-            "it has no ONNX query encoder yet"
-            if index.has_vectors
-            else "it was built without the embedding model"
-        )
-    log.info("building the index at %s because %s", index_dir, reason)
+    reason, index = _rebuild_reason(index_dir, documents, embedder, config, want_encoder)
+    if index is not None:
+        return index
     with build_lock(index_dir):
-        index = build_index(documents, embedder, config)
-        save_index(index, index_dir, _encoder_writer(embedder) if index.has_vectors else None)
+        reason, index = _rebuild_reason(index_dir, documents, embedder, config, want_encoder)
+        if index is not None:
+            return index
+        log.info("building the index at %s because %s", index_dir, reason)
+        built = build_index(documents, embedder, config)
+        save_index(built, index_dir, _encoder_writer(embedder) if built.has_vectors else None)
     return load_index(index_dir)

@@ -382,3 +382,31 @@ def test_a_first_build_killed_before_its_swap_is_rebuilt(source, tmp_path, embed
     with pytest.raises(IndexMissingError):
         load_index(folder)
     assert ensure_index([source], folder, embedder).has_vectors
+
+
+def test_processes_starting_together_build_the_index_once(source, tmp_path, embedder, monkeypatch):
+    import threading
+
+    import index.build
+
+    builds = []
+    real_build = index.build.build_index
+
+    def counting_build(*args, **kwargs):
+        builds.append(1)
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(index.build, "build_index", counting_build)
+    target = tmp_path / "shared-index"
+    results: list[Index] = []
+    workers = [
+        threading.Thread(target=lambda: results.append(ensure_index([source], target, embedder)))
+        for _ in range(3)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert len(results) == 3
+    assert len(builds) == 1
+    assert len({r.manifest["build_id"] for r in results}) == 1
