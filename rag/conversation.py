@@ -82,13 +82,17 @@ def contextualize(
             return f"{person}’s" if match.group(1).lower() in {"his", "hers"} else person
 
         rewritten = _PERSON_PRONOUN.sub(replace, question)
-    earlier = " ".join(t.word for turn in turns[-2:] for t in key_terms(turn.question))
     cited = frozenset(
         (c.doc_id, c.sentence_id)
         for turn in turns[-1:]
         if turn.answer
         for c in turn.answer.citations
     )
+    if rewritten != question and not _THING_PRONOUN.search(rewritten):
+        # The pronoun now names its person: the question stands on its own, and the earlier
+        # turn's words would only pull retrieval back to what was already answered.
+        return Followup(rewritten, rewritten, cited)
+    earlier = " ".join(t.word for t in key_terms(last.question))
     return Followup(rewritten, f"{rewritten} {earlier}".strip(), cited)
 
 

@@ -65,6 +65,15 @@ def test_the_real_pipeline_answers_a_follow_up(pipeline):
 
 
 @pytest.mark.model
+def test_a_follow_up_after_a_longer_conversation_cites_what_it_asks(pipeline):
+    # Words of turns before the one a pronoun points to must not steer retrieval away.
+    turns = pipeline.replay(["How much does Trump want South Korea to invest?", PRESIDENT])
+    result = pipeline.ask(FOLLOW_UP, turns)
+    assert result.answer.answered
+    assert "Lee assumed office in June" in result.answer.citations[0].text
+
+
+@pytest.mark.model
 def test_replay_skips_questions_that_are_not_valid(pipeline):
     turns = pipeline.replay(["", PRESIDENT, "  "])
     assert [t.question for t in turns] == [PRESIDENT]
