@@ -120,11 +120,15 @@ def select(
     """From candidates ranked best first: the best, and up to two more that score nearly as well."""
     if not ranked:
         return []
-    best = ranked[0][1]
+    first, best = ranked[0]
     chosen = [ranked[0]]
     for cand, value in ranked[1:]:
         if len(chosen) >= config.max_sentences or value < best - config.extra_sentence_margin:
             break
+        # When the question asks for a person, figure or date, a further sentence must hold
+        # one as fully as the first does: "Who is Korea's president?" wants no other people.
+        if first.type_match > 0 and cand.type_match < first.type_match:
+            continue
         chosen.append((cand, value))
     return chosen
 
