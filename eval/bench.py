@@ -211,13 +211,14 @@ def _items(plan: argparse.Namespace) -> list[QAItem]:
 def latency_section(plan: argparse.Namespace, index: Path) -> dict[str, Any]:
     """The eval questions in this process: BM25 (baseline), hybrid, cached, torch, at scale."""
     from eval.timing import TimedEmbedder, timed_pass
-    from footnote.runtime import load_embedder
+    from footnote.runtime import limit_search_threads, load_embedder
     from index.onnx_embedder import OnnxEmbedder
     from index.store import load_index
     from rag.pipeline import Pipeline
 
     items = _items(plan)
     settings = Settings(sources=[SEED], index_dir=index, cache_size=0)
+    limit_search_threads(settings.threads)  # as open_pipeline does for the service
     onnx = load_embedder(settings)
     if not isinstance(onnx, OnnxEmbedder):
         raise RuntimeError(f"the index at {index} has no ONNX encoder; run `footnote build`")
