@@ -92,7 +92,7 @@ def contextualize(
         # The pronoun now names its person: the question stands on its own, and the earlier
         # turn's words would only pull retrieval back to what was already answered.
         return Followup(rewritten, rewritten, cited)
-    earlier = " ".join(t.word for t in key_terms(last.question))
+    earlier = " ".join(t.word for turn in turns[-2:] for t in key_terms(turn.question))
     return Followup(rewritten, f"{rewritten} {earlier}".strip(), cited)
 
 
