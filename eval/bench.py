@@ -218,7 +218,7 @@ def latency_section(plan: argparse.Namespace, index: Path) -> dict[str, Any]:
 
     items = _items(plan)
     settings = Settings(sources=[SEED], index_dir=index, cache_size=0)
-    limit_search_threads(settings.threads)  # as open_pipeline does for the service
+    limit_search_threads()  # as open_pipeline does for the service
     onnx = load_embedder(settings)
     if not isinstance(onnx, OnnxEmbedder):
         raise RuntimeError(f"the index at {index} has no ONNX encoder; run `footnote build`")

@@ -77,20 +77,20 @@ def build_embedder(settings: Settings, index_dir: Path | None = None) -> Embedde
     return _torch(settings.threads)
 
 
-def limit_search_threads(threads: int | None) -> None:
-    """One FAISS thread per search (or `threads`): a search of one question is too small
-    to split, and OpenMP's spinning threads took 3.5 ms where one thread takes 1.2 ms
-    (24,000 chunks), more on cores that other requests are using."""
+def limit_search_threads() -> None:
+    """One FAISS thread per search: a search for one question is too small to split, and
+    OpenMP's spinning threads took 3.5 ms where one thread takes 1.2 ms (24,000 chunks),
+    more on cores that other requests are using. Concurrent questions use the cores."""
     import faiss
 
-    faiss.omp_set_num_threads(threads or 1)
+    faiss.omp_set_num_threads(1)
 
 
 def open_pipeline(
     settings: Settings, embedder: Embedder | None = None, index_dir: Path | None = None
 ) -> Pipeline:
     """Load (building if missing or stale) the index and wrap it in a pipeline."""
-    limit_search_threads(settings.threads)
+    limit_search_threads()
     folder = index_dir or settings.index_dir
     onnx = settings.embedder == "onnx"
     index = ensure_index(

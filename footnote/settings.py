@@ -56,8 +56,7 @@ class Settings(BaseSettings):
     threads: int | None = Field(
         default=None,
         ge=1,
-        description="CPU threads per question for encoding and vector search (default: 1; the "
-        "torch encoder: all).",
+        description="CPU threads per question encoding (default: 1 with onnx, all with torch).",
     )
     host: str = Field(default="127.0.0.1", description="Address the service listens on.")
     port: int = Field(default=8000, ge=0, le=65535, description="Port the service listens on.")
