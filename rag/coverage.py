@@ -247,7 +247,34 @@ _FOCUS = re.compile(
     r"\bwhat(?:['’]s| is| was| are| were)\s+(?:the\s+)?(?:\w+\s+)?(\w+)\s+(?:of|for|in)\b", re.I
 )
 _NOT_FOCUS = frozenset(
-    ["point", "purpose", "reason", "name", "meaning", "significance", "impact", "role", "goal", "aim", "result", "outcome", "effect", "story", "gist", "deal", "matter", "idea", "nature", "state", "status", "issue", "thing", "part", "rest", "size"]
+    [
+        "point",
+        "purpose",
+        "reason",
+        "name",
+        "meaning",
+        "significance",
+        "impact",
+        "role",
+        "goal",
+        "aim",
+        "result",
+        "outcome",
+        "effect",
+        "story",
+        "gist",
+        "deal",
+        "matter",
+        "idea",
+        "nature",
+        "state",
+        "status",
+        "issue",
+        "thing",
+        "part",
+        "rest",
+        "size",
+    ]
 )
 
 
