@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from eval.report import failure_lines, figure, groups_of, metric_rows, run_label
+from eval.report import changed_figures, failure_lines, figure, groups_of, metric_rows, run_label
 
 KIND_COLUMNS = (
     ("hit_at_1", "hit@1"),
@@ -92,15 +92,6 @@ def section_markdown(section: dict[str, Any]) -> list[str]:
     return lines + _kinds(section)
 
 
-def signed(delta: float | None, key: str) -> str:
-    """A change in a figure, in points (or in MRR units), saying whether it is better."""
-    if delta is None:
-        return "n/a"
-    text = f"{delta * 100:+.1f} pts" if key not in ("mrr", "recall_at_k") else f"{delta:+.3f}"
-    worse = delta > 0 if key == "false_abstention_rate" else delta < 0
-    return text + (" (worse)" if worse else " (better)" if delta else "")
-
-
 def comparison_markdown(comparison: dict[str, Any]) -> list[str]:
     """The comparison as Markdown lines: figure deltas, then better and worse questions."""
     old = comparison["old"]
@@ -119,17 +110,7 @@ def comparison_markdown(comparison: dict[str, Any]) -> list[str]:
         ]
         if run["added"] or run["removed"]:
             lines += [f"{len(run['added'])} questions new, {len(run['removed'])} gone.", ""]
-        rows = [
-            [
-                f["group"],
-                f["label"],
-                figure(f["old"]),
-                figure(f["new"]),
-                signed(f["delta"], f["metric"]),
-            ]
-            for f in run["figures"]
-            if f["delta"]
-        ]
+        rows = changed_figures(run)
         if rows:
             lines += table(["group", "metric", "old", "new", "change"], rows)
         for title, changes in (("Better", run["better"]), ("Worse", run["worse"])):

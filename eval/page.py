@@ -10,11 +10,10 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from eval.markdown import signed
 from eval.report import (
     RATES,
+    changed_figures,
     failure_lines,
-    figure,
     groups_of,
     metric_rows,
     rate_label,
@@ -192,17 +191,7 @@ def comparison_html(comparison: dict[str, Any]) -> str:
             f"<h3>{e(run['section'])} / {e(run['run'])}: {len(run['better'])} better, "
             f"{len(run['worse'])} worse</h3>"
         )
-        rows = [
-            [
-                f["group"],
-                f["label"],
-                figure(f["old"]),
-                figure(f["new"]),
-                signed(f["delta"], f["metric"]),
-            ]
-            for f in run["figures"]
-            if f["delta"]
-        ]
+        rows = changed_figures(run)
         if rows:
             parts.append(_table(["group", "metric", "old", "new", "change"], rows))
         items = [

@@ -225,3 +225,27 @@ def write_reports(report: dict[str, Any], out: Path, stem: str | None = None) ->
     paths[1].write_text(render_markdown(report), encoding="utf-8")
     paths[2].write_text(render_html(report), encoding="utf-8")
     return paths
+
+
+def signed(delta: float | None, key: str) -> str:
+    """A change in a figure, in points (or in MRR units), saying whether it is better."""
+    if delta is None:
+        return "n/a"
+    text = f"{delta * 100:+.1f} pts" if key not in ("mrr", "recall_at_k") else f"{delta:+.3f}"
+    worse = delta > 0 if key == "false_abstention_rate" else delta < 0
+    return text + (" (worse)" if worse else " (better)" if delta else "")
+
+
+def changed_figures(run: dict[str, Any]) -> list[list[str]]:
+    """Rows (group, metric, old, new, change) of the figures a comparison found changed."""
+    return [
+        [
+            f["group"],
+            f["label"],
+            figure(f["old"]),
+            figure(f["new"]),
+            signed(f["delta"], f["metric"]),
+        ]
+        for f in run["figures"]
+        if f["delta"]
+    ]
