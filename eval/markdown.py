@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from eval.report import changed_figures, failure_lines, figure, groups_of, metric_rows, run_label
+from eval.report import (
+    REPORT_FIELDS,
+    changed_figures,
+    failure_lines,
+    figure,
+    groups_of,
+    metric_rows,
+    run_label,
+)
 
 KIND_COLUMNS = (
     ("hit_at_1", "hit@1"),
@@ -36,14 +44,7 @@ def table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 def _meta(report: dict[str, Any]) -> list[str]:
     lines = []
-    for key, label in (
-        ("command", "Command"),
-        ("created", "When"),
-        ("commit", "Commit"),
-        ("target", "Asked"),
-        ("split", "Split"),
-        ("seconds", "Run time (s)"),
-    ):
+    for key, label in REPORT_FIELDS:
         if report.get(key) is not None:
             lines.append(f"- **{label}:** {escape_md(report[key])}")
     if report.get("question_files"):

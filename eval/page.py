@@ -209,14 +209,7 @@ def render_html(report: dict[str, Any]) -> str:
     """The whole report as one HTML page."""
     meta = "".join(
         f"<li><b>{e(label)}:</b> {e(report[key])}</li>"
-        for key, label in (
-            ("command", "Command"),
-            ("created", "When"),
-            ("commit", "Commit"),
-            ("target", "Asked"),
-            ("split", "Split"),
-            ("seconds", "Run time (s)"),
-        )
+        for key, label in REPORT_FIELDS
         if report.get(key) is not None
     )
     body = [f"<h1>Footnote evaluation</h1><ul>{meta}</ul>"]

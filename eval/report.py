@@ -249,3 +249,14 @@ def changed_figures(run: dict[str, Any]) -> list[list[str]]:
         for f in run["figures"]
         if f["delta"]
     ]
+
+
+REPORT_FIELDS = (
+    ("command", "Command"),
+    ("created", "When"),
+    ("commit", "Commit"),
+    ("target", "Asked"),
+    ("split", "Split"),
+    ("seconds", "Run time (s)"),
+)
+"""How each report renders its provenance: the key in the JSON and its label."""
