@@ -12,6 +12,7 @@ from typing import Any
 
 from eval.report import (
     RATES,
+    REPORT_FIELDS,
     changed_figures,
     failure_lines,
     groups_of,
