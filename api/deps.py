@@ -8,7 +8,6 @@ from fastapi import Depends, Request
 
 from api.observability import Metrics
 from api.startup import ModelLoader
-from footnote.settings import Settings
 from rag.conversation import ConversationStore
 from rag.errors import FootnoteError
 from rag.pipeline import Pipeline
@@ -29,11 +28,6 @@ def get_pipeline(request: Request) -> Pipeline:
     return pipeline
 
 
-def get_settings(request: Request) -> Settings:
-    """The settings the app was built with."""
-    return request.app.state.settings
-
-
 def get_conversations(request: Request) -> ConversationStore:
     """The in-memory conversations."""
     return request.app.state.conversations
@@ -50,7 +44,6 @@ def get_model_loader(request: Request) -> ModelLoader | None:
 
 
 PipelineDep = Annotated[Pipeline, Depends(get_pipeline)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 ConversationsDep = Annotated[ConversationStore, Depends(get_conversations)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 ModelLoaderDep = Annotated[ModelLoader | None, Depends(get_model_loader)]

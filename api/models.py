@@ -139,12 +139,6 @@ class ErrorResponse(BaseModel):
     error: ErrorDetail
 
 
-class StreamErrorDetail(ErrorDetail):
-    """An error after a stream began: the HTTP status it would have had."""
-
-    status: int
-
-
 class DocumentModel(BaseModel):
     """One indexed article."""
 

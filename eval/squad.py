@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -24,7 +23,7 @@ from eval.baselines import TopSentence
 from eval.dataset import DatasetError, QAItem
 from eval.runner import PipelineSystem, Run, System, progress, run_systems
 from index.build import build_index
-from index.documents import parse_document
+from index.documents import parse_document, slug
 from index.embeddings import Embedder
 from index.store import BuildConfig
 from rag.answer import AnswerConfig
@@ -40,7 +39,6 @@ ATTRIBUTION = (
 SEED = 2018
 DEFAULT_ARTICLES = 16
 DEFAULT_QUESTIONS = 60
-_UNSAFE = re.compile(r"[^a-z0-9]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +88,7 @@ def load_squad(path: Path) -> list[SquadArticle]:
             raise DatasetError(
                 f"{_where(path, 'data', a)}: needs a title and paragraphs with a context ({exc})"
             ) from exc
-        doc_id = _UNSAFE.sub("-", title.lower()).strip("-") or f"article-{a}"
+        doc_id = slug(title, fallback=f"article-{a}")
         while doc_id in seen:
             doc_id += "-x"
         seen.add(doc_id)

@@ -17,8 +17,6 @@ from rag.answer import Answer
 from rag.errors import FootnoteError
 from rag.retrieve import Mode
 
-Command = Callable[[argparse.Namespace, Settings], int]
-
 
 def _settings(args: argparse.Namespace) -> Settings:
     """Environment settings, overridden by the flags given on the command line."""

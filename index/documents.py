@@ -25,9 +25,18 @@ class Document:
     metadata: dict[str, str] = field(default_factory=dict)
 
 
+def slug(text: str, fallback: str = "article") -> str:
+    """`text` as an id: lower-case letters and digits joined by hyphens.
+
+    >>> slug("Trump’s Asia Tour")
+    'trump-s-asia-tour'
+    """
+    return _ID_UNSAFE.sub("-", text.lower()).strip("-") or fallback
+
+
 def doc_id_for(path: Path) -> str:
     """The stable id of a source: its file name, lower-cased, without extension."""
-    return _ID_UNSAFE.sub("-", path.stem.lower()).strip("-") or "article"
+    return slug(path.stem)
 
 
 def parse_document(doc_id: str, raw: str, source: str = "") -> Document:

@@ -136,11 +136,6 @@ class Coverage:
         """Missing names: the strongest sign the article is about something else."""
         return tuple(t for t in self.missing if t.is_name)
 
-    @property
-    def missing_words(self) -> tuple[Term, ...]:
-        """Missing ordinary words."""
-        return tuple(t for t in self.missing if not t.is_name)
-
 
 def key_terms(question: str) -> list[Term]:
     """Content words of a question; capitalised words after the first read as names."""
@@ -164,7 +159,7 @@ def key_terms(question: str) -> list[Term]:
     return terms
 
 
-def _within_one_edit(a: str, b: str, limit: int) -> bool:
+def _within_edits(a: str, b: str, limit: int) -> bool:
     """Bounded Levenshtein distance check, early exit; `limit` is 1 or 2."""
     if abs(len(a) - len(b)) > limit:
         return False
@@ -205,7 +200,7 @@ class Vocabulary:
         if len(word) >= _TYPO_MIN_LENGTH:
             limit = 2 if len(word) >= 6 else 1
             return any(
-                _within_one_edit(word, v, limit)
+                _within_edits(word, v, limit)
                 for v in self._by_initial.get(word[:1], ())
                 if abs(len(v) - len(word)) <= limit
             )
