@@ -77,6 +77,14 @@ def build_embedder(settings: Settings, index_dir: Path | None = None) -> Embedde
     return _torch(settings.threads)
 
 
+def training_embedder(settings: Settings) -> Embedder:
+    """The torch encoder `footnote train` reads articles with; an error naming the fix if absent."""
+    embedder = _torch(settings.threads)
+    if embedder is None:
+        raise ModelUnavailableError("training needs the embedding model; run `make install`")
+    return embedder
+
+
 def limit_search_threads() -> None:
     """One FAISS thread per search: a search for one question is too small to split, and
     OpenMP's spinning threads took 3.5 ms where one thread takes 1.2 ms (24,000 chunks),
