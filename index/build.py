@@ -17,6 +17,7 @@ from index.store import (
     Index,
     build_lock,
     load_index,
+    pack_token_vectors,
     read_manifest,
     save_index,
 )
@@ -57,13 +58,26 @@ def build_index(documents: list[Document], embedder: Embedder | None, config: Bu
     )
     if embedder is not None:
         index.chunk_vectors = embedder.encode([_chunk_context(c) for c in chunks])
-        index.sentence_vectors = embedder.encode([s.text for s in sentences])
+        texts = [s.text for s in sentences]
+        if _gives_tokens(embedder):
+            # The same model run gives the sentence vectors and every token's vector.
+            index.sentence_vectors, tokens = embedder.encode_with_tokens(texts)
+            index.token_vectors, index.token_offsets, index.token_spans = pack_token_vectors(
+                tokens, embedder.dimension
+            )
+        else:
+            index.sentence_vectors = embedder.encode(texts)
         index.vocabulary_vectors = embedder.encode(vocabulary)
         flat = faiss.IndexFlatIP(embedder.dimension)
         if len(chunks):
             flat.add(index.chunk_vectors)
         index.faiss_index = flat
     return index
+
+
+def _gives_tokens(embedder: Embedder | None) -> bool:
+    """Whether the embedder gives token vectors (a minimal one may give only `encode`)."""
+    return callable(getattr(embedder, "encode_with_tokens", None))
 
 
 def _chunk_context(chunk: Chunk) -> str:
@@ -133,6 +147,8 @@ def _rebuild_reason(
         return reason, None
     index = load_index(index_dir)
     writer = _encoder_writer(embedder)
+    if index.has_vectors and _gives_tokens(embedder) and not index.has_token_vectors:
+        return "it has no token vectors yet", None
     if embedder is None or (
         index.has_vectors and (has_encoder(index) or not want_encoder or writer is None)
     ):
