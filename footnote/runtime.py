@@ -94,7 +94,9 @@ def build_embedder(settings: Settings, index_dir: Path | None = None) -> Embedde
 
 def training_embedder(settings: Settings) -> Embedder:
     """The torch encoder `footnote train` reads articles with; an error naming the fix if absent."""
-    embedder = _torch(settings.threads)
+    # One thread unless told otherwise: batches of short texts gain little from a second,
+    # and on a shared machine torch's spinning threads were 4-30x slower (2 cores, loaded).
+    embedder = _torch(settings, settings.threads or 1)
     if embedder is None:
         raise ModelUnavailableError("training needs the embedding model; run `make install`")
     return embedder

@@ -16,7 +16,7 @@ from functools import cached_property
 
 import numpy as np
 
-from index.embeddings import Embedder
+from index.embeddings import Embedder, TokenVectors
 from index.store import Index
 from index.tokens import STOPWORDS, Terms, tokenize, words
 from rag.answer import (
@@ -113,6 +113,19 @@ def clean_question(question: object, max_chars: int) -> str:
             f"the question is {len(text)} characters long; keep it under {max_chars}"
         )
     return text
+
+
+def _content_word_vectors(question: str, tokens: TokenVectors) -> np.ndarray:
+    """One unit vector per content word of the question: the mean of its tokens' vectors."""
+    rows = []
+    for match in _WORD_SPAN.finditer(question):
+        if not key_terms(match.group()):
+            continue
+        inside = (tokens.spans[:, 0] < match.end()) & (tokens.spans[:, 1] > match.start())
+        if inside.any():
+            vector = tokens.vectors[inside].mean(axis=0)
+            rows.append(vector / max(float(np.linalg.norm(vector)), 1e-9))
+    return np.asarray(rows, dtype=np.float32).reshape(-1, tokens.vectors.shape[1])
 
 
 class _LRU:
@@ -282,10 +295,17 @@ class Pipeline:
             return
         vocabulary, _ = self._document_context(doc_id)
         texts = []
-        for question in questions:
-            text = clean_question(question, self.max_question_chars)
+        cleaned = [clean_question(q, self.max_question_chars) for q in questions]
+        for text in cleaned:
             texts += [text, *terms_to_embed(text, vocabulary)]
         self._encode(list(dict.fromkeys(texts)))
+        if self.index.has_token_vectors:
+            todo = [t for t in dict.fromkeys(cleaned) if self._word_vectors.get(t) is None]
+            for start in range(0, len(todo), 64):
+                batch = todo[start : start + 64]
+                _, tokens = self._embedder.encode_with_tokens(batch)
+                for text, found in zip(batch, tokens, strict=True):
+                    self._word_vectors.put(text, _content_word_vectors(text, found))
 
     def _weight(self, token: str) -> float:
         return self._idf.get(token, self._max_idf)
@@ -357,24 +377,13 @@ class Pipeline:
         """Unit vectors of the question's content words, from the encoder's token vectors
         (one encoding, cached), or None when the encoder or the index has none."""
         assert self._embedder is not None
-        if not getattr(self.index, "sentence_token_count", 0):
+        if not self.index.has_token_vectors:
             return None
         cached = self._word_vectors.get(question)
         if cached is not None:
             return cached  # type: ignore[return-value]
-        spans = [
-            (m.start(), m.end())
-            for m in _WORD_SPAN.finditer(question)
-            if any(t.word in set(words(m.group())) for t in key_terms(m.group()))
-        ]
         _, (tokens,) = self._embedder.encode_with_tokens([question])
-        rows = []
-        for start, end in spans:
-            inside = (tokens.spans[:, 0] < end) & (tokens.spans[:, 1] > start)
-            if inside.any():
-                vector = tokens.vectors[inside].mean(axis=0)
-                rows.append(vector / max(float(np.linalg.norm(vector)), 1e-9))
-        found = np.asarray(rows, dtype=np.float32).reshape(-1, tokens.vectors.shape[1])
+        found = _content_word_vectors(question, tokens)
         self._word_vectors.put(question, found)
         return found
 

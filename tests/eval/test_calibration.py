@@ -33,7 +33,9 @@ def test_unanswerable_questions_count_as_not_right():
     unanswerable = QAItem("u", "Who?", None, ())
     scores = [
         score(answerable, Observation(True, "x", ("It costs $5.",), confidence=0.8), k=6),
-        score(unanswerable, Observation(False, "x", related=("It costs $5.",), confidence=0.2), k=6),
+        score(
+            unanswerable, Observation(False, "x", related=("It costs $5.",), confidence=0.2), k=6
+        ),
     ]
     assert [s.top_right for s in scores] == [True, False]
     result = Calibration.of(scores, bins=10)

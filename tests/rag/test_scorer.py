@@ -19,9 +19,7 @@ from rag.scorer import (
 
 def model(features):
     n = len(features)
-    return LogisticModel(
-        tuple(features), np.zeros(n), np.ones(n), np.linspace(-1, 1, n), 0.25
-    )
+    return LogisticModel(tuple(features), np.zeros(n), np.ones(n), np.linspace(-1, 1, n), 0.25)
 
 
 def scorer():
