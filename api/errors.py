@@ -125,6 +125,8 @@ def describe_validation_error(error: Mapping[str, Any], body: object = None) -> 
     subject = f"the field '{field}'"
     if kind == "string_type":
         return f"{subject} must be text (a JSON string)"
+    if kind == "text_or_list_type":
+        return f"{subject} must be text (a JSON string) or a list of parts"
     if kind == "list_type":
         return f"{subject} must be a list"
     if kind == "bool_type":
@@ -144,17 +146,25 @@ def describe_validation_error(error: Mapping[str, Any], body: object = None) -> 
 
 
 def _most_telling(errors: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """Drop the wrong-type errors of a field that also has another error.
+    """The errors worth saying, for a value that failed every member of a union.
 
     A value that fails one member of a union (`content` as text or a list of parts) gets an
-    error from every member; the one whose type it has says what is wrong with it.
+    error from every member: the one whose type it has says what is wrong with it, so the
+    others' wrong-type errors are dropped; a value of neither type gets one error naming both.
     """
-    fields = {_field(e.get("loc", ())) for e in errors if e.get("type") not in _TYPE_ERRORS}
-    return [
-        e
-        for e in errors
-        if e.get("type") not in _TYPE_ERRORS or _field(e.get("loc", ())) not in fields
-    ]
+    by_field: dict[str, set[str]] = {}
+    for e in errors:
+        by_field.setdefault(_field(e.get("loc", ())), set()).add(str(e.get("type", "")))
+    kept: list[Mapping[str, Any]] = []
+    for e in errors:
+        field, kind = _field(e.get("loc", ())), e.get("type")
+        kinds = by_field[field]
+        if kind in _TYPE_ERRORS and kinds - _TYPE_ERRORS:
+            continue
+        if {"string_type", "list_type"} <= kinds and kind in ("string_type", "list_type"):
+            e = {**e, "type": "text_or_list_type"}
+        kept.append(e)
+    return kept
 
 
 def validation_message(errors: Sequence[Mapping[str, Any]], body: object = None) -> str:

@@ -149,7 +149,10 @@ class ChatCompletionRequest(BaseModel):
         description="The conversation, oldest first; at least one message is the reader's "
         "(role `user`), and every reader's message has text.",
     )
-    stream: bool = Field(default=False, description="Send `chat.completion.chunk` events.")
+    stream: bool | None = Field(
+        default=False,
+        description="Send `chat.completion.chunk` events; null is false, as in OpenAI's API.",
+    )
     doc_id: str | None = Field(
         default=None,
         max_length=200,

@@ -126,6 +126,11 @@ def test_errors_reach_the_client_as_readable_exceptions(openai_client):
             "'messages[0].role' is required",
         ),
         (
+            {"messages": [{"role": "user", "content": 42}]},
+            "invalid_request",
+            "'messages[0].content' must be text (a JSON string) or a list of parts.",
+        ),
+        (
             {"messages": [{"role": "bot", "content": QUESTION}]},
             "invalid_request",
             "'messages[0].role' must be one of",
@@ -139,6 +144,13 @@ def test_requests_outside_the_document_are_422(api_server, body, code, words):
     assert error["code"] == code
     assert words in error["message"], error["message"]
     assert "function-after" not in error["message"] and ".user." not in error["message"]
+
+
+def test_stream_null_is_false_as_in_openais_api(api_server):
+    body = {"messages": [{"role": "user", "content": QUESTION}], "stream": None}
+    response = httpx.post(f"{api_server.url}/v1/chat/completions", json=body, timeout=30)
+    assert response.status_code == 200, response.text
+    assert response.json()["object"] == "chat.completion"
 
 
 def test_messages_after_the_question_are_read_but_not_answered(openai_client):

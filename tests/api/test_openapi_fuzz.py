@@ -20,7 +20,7 @@ from schemathesis.engine import Status, events
 
 pytestmark = [pytest.mark.http, pytest.mark.model, pytest.mark.slow]
 
-EXAMPLES = 20
+EXAMPLES = 30
 SEED = 14
 
 ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx", "413"]
