@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request
@@ -28,6 +28,7 @@ from api.models import (
     MAX_HISTORY,
     NON_BLANK,
     QUESTION,
+    QUESTION_LIMIT,
     Question,
     Text,
     check_length,
@@ -49,6 +50,12 @@ class ContentPart(BaseModel):
     text: Text | None = None
 
 
+class UserContentPart(ContentPart):
+    """A part of a reader's message: its text counts toward the question's length limit."""
+
+    text: Annotated[Text, Field(json_schema_extra={QUESTION_LIMIT: True})] | None = None
+
+
 class TextPart(BaseModel):
     """A text part with something in it: what makes a multi-part user message readable."""
 
@@ -56,11 +63,11 @@ class TextPart(BaseModel):
     text: Annotated[str, Field(pattern=NON_BLANK)]
 
 
-def _parts_text(parts: list[ContentPart]) -> str:
+def _parts_text(parts: Sequence[ContentPart]) -> str:
     return " ".join(p.text for p in parts if p.type == "text" and p.text)
 
 
-def _readable_parts(parts: list[ContentPart]) -> list[ContentPart]:
+def _readable_parts(parts: list[UserContentPart]) -> list[UserContentPart]:
     if not has_text(_parts_text(parts)):
         raise PydanticCustomError(
             "question_blank",
@@ -75,7 +82,7 @@ def _parts_schema(schema: dict[str, Any]) -> None:
 
 
 UserParts = Annotated[
-    list[ContentPart],
+    list[UserContentPart],
     AfterValidator(_readable_parts),
     Field(min_length=1, json_schema_extra=_parts_schema),
 ]
@@ -97,8 +104,8 @@ class UserMessage(_Message):
 
     role: Literal["user"]
     content: Question | UserParts = Field(
-        description="The text, or parts of which the text ones are read; at most "
-        "FOOTNOTE_MAX_QUESTION_CHARS characters of text."
+        description="The text, or parts of which the text ones are read (joined by spaces); "
+        "at most FOOTNOTE_MAX_QUESTION_CHARS characters of text in all."
     )
 
 
@@ -173,6 +180,10 @@ class ChatCompletionRequest(BaseModel):
         """
         asked = [(i, m.text()) for i, m in enumerate(self.messages) if m.role == "user"]
         for i, text in asked:
+            content = self.messages[i].content
+            # Each part's text is bounded in the document too, whatever the part's type.
+            for j, part in enumerate(content if isinstance(content, list) else []):
+                check_length(part.text or "", max_chars, f"the text of messages[{i}].content[{j}]")
             check_length(text, max_chars, f"the text of messages[{i}]")
         *earlier, question = (text for _, text in asked)
         return question, earlier[-MAX_HISTORY:]

@@ -126,6 +126,33 @@ def test_errors_reach_the_client_as_readable_exceptions(openai_client):
             "'messages[0].role' is required",
         ),
         (
+            {
+                "messages": [
+                    {
+                        "role": "user",
+                        "content": [
+                            {"type": "text", "text": "Who?"},
+                            {"type": "note", "text": "x" * 501},
+                        ],
+                    }
+                ]
+            },
+            "invalid_question",
+            "messages[0].content[1] is 501 characters long",
+        ),
+        (
+            {
+                "messages": [
+                    {
+                        "role": "user",
+                        "content": [{"type": "text", "text": "w" * 300}] * 2,
+                    }
+                ]
+            },
+            "invalid_question",
+            "messages[0] is 601 characters long",
+        ),
+        (
             {"messages": [{"role": "user", "content": 42}]},
             "invalid_request",
             "'messages[0].content' must be text (a JSON string) or a list of parts.",
