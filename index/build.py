@@ -10,6 +10,7 @@ from index.chunks import Chunk, make_chunks
 from index.documents import Document, load_documents
 from index.embeddings import Embedder, EncoderWriter
 from index.errors import IndexMissingError, IndexStaleError
+from index.normalize import normalize
 from index.sentences import SPLITTER_VERSION, Sentence, split_sentences
 from index.store import (
     ENCODER_FILES,
@@ -56,8 +57,9 @@ def build_index(documents: list[Document], embedder: Embedder | None, config: Bu
         dimension=embedder.dimension if embedder else None,
     )
     if embedder is not None:
-        index.chunk_vectors = embedder.encode([_chunk_context(c) for c in chunks])
-        index.sentence_vectors = embedder.encode([s.text for s in sentences])
+        # The model reads the reader's form, as questions are cleaned to it (rag.pipeline).
+        index.chunk_vectors = embedder.encode([normalize(_chunk_context(c)) for c in chunks])
+        index.sentence_vectors = embedder.encode([normalize(s.text) for s in sentences])
         index.vocabulary_vectors = embedder.encode(vocabulary)
         flat = faiss.IndexFlatIP(embedder.dimension)
         if len(chunks):

@@ -30,7 +30,7 @@ import numpy as np
 from index.chunks import Chunk
 from index.documents import Document
 from index.errors import IndexCorruptError, IndexMissingError, IndexStaleError
-from index.sentences import Sentence
+from index.sentences import SPLITTER_VERSION, Sentence
 
 FORMAT = "footnote-index"
 FORMAT_VERSION = 1
@@ -50,7 +50,7 @@ class BuildConfig:
 
     chunk_size: int = 3
     chunk_overlap: int = 1
-    splitter_version: int = 1
+    splitter_version: int = SPLITTER_VERSION
 
 
 @dataclass(slots=True)

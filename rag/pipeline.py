@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import re
 import threading
-import unicodedata
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -17,6 +16,7 @@ from functools import cached_property
 import numpy as np
 
 from index.embeddings import Embedder
+from index.normalize import normalize
 from index.store import Index
 from index.tokens import STOPWORDS, Terms, tokenize, words
 from rag.answer import (
@@ -75,10 +75,15 @@ class Result:
 
 
 def clean_question(question: object, max_chars: int) -> str:
-    """The question as text a person typed: control characters removed, whitespace folded."""
+    """The question as the reader means it: control and invisible characters removed, odd
+    spaces and compatibility forms folded (index.normalize, as articles are), whitespace folded.
+
+    >>> clean_question("  Wh\u200bo is\u00a0Lee? ", 500)
+    'Who is Lee?'
+    """
     if not isinstance(question, str):
         raise QuestionError("the question must be text")
-    text = unicodedata.normalize("NFC", _CONTROL.sub(" ", question))
+    text = normalize(_CONTROL.sub(" ", question))
     text = " ".join(text.split())
     if not text:
         raise QuestionError("the question is empty; type a question about the article")
