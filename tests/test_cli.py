@@ -170,18 +170,56 @@ def test_ask_json_prints_the_contract(runs):
 
 
 @pytest.mark.model
-def test_batch_reads_one_question_a_line(runs):
+def test_batch_answers_every_line_once_with_its_question(runs):
     result = runs.batch
     assert result.returncode == 1, "a bad question makes the batch exit 1"
     lines = result.stdout.splitlines()
-    assert len(lines) == 2, "one line per non-blank question"
-    answer, error = (json.loads(line) for line in lines)
+    assert len(lines) == 3, "one line per input line, blank ones included"
+    answer, blank, error = (json.loads(line) for line in lines)
+    assert answer["question"] == QUESTION
+    contract = ["answer", "answered", "citations", "retrieval", "conversation_id"]
+    assert list(answer) == [*contract, "question"]
     assert answer["answered"] is True
     assert EVIDENCE in answer["citations"][0]["text"]
+    assert blank == {
+        "error": {
+            "code": "invalid_question",
+            "message": "the question is empty; type a question about the article",
+        },
+        "question": "",
+    }
     assert error["error"]["code"] == "invalid_question"
     assert "keep it under 500" in error["error"]["message"]
     assert error["question"] == TOO_LONG
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("as_json", [True, False])
+def test_batch_output_carries_each_question_in_order(index_dir, as_json):
+    questions = ["Who is Lee Jae Myung?", "   ", "What did Trump say about tariffs?", ""]
+    args = ["ask", "--retrieval", "bm25", "--index", str(index_dir)] + (
+        ["--json"] if as_json else []
+    )
+    env = environment(Path("/nonexistent"), FOOTNOTE_EMBEDDER="none")
+    result = run(args, env, stdin="".join(q + "\n" for q in questions))
+    assert result.returncode == 1, result.stderr
+    if as_json:
+        rows = [json.loads(line) for line in result.stdout.splitlines()]
+        assert [row["question"] for row in rows] == questions
+        assert ["error" in row for row in rows] == [False, True, False, True]
+    else:
+        asked = [line for line in result.stdout.splitlines() if line.startswith("Q: ")]
+        assert asked == [f"Q: {q}" for q in questions]
+        assert result.stdout.count("error: the question is empty") == 2
+
+
+def test_ask_with_no_question_and_empty_stdin_says_how_to_use_it(tmp_path):
+    result = run(["ask", "--json"], environment(tmp_path / "index", FOOTNOTE_EMBEDDER="none"))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("footnote ask: no question given.")
+    assert 'footnote ask "' in result.stderr and "< questions.txt" in result.stderr
+    assert not (tmp_path / "index").exists(), "nothing is built when nothing is asked"
 
 
 def test_retrieval_bm25_flag(index_dir):
