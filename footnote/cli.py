@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from footnote.settings import Settings
 from index.errors import IndexError_
+from index.progress import Progress
 from rag.answer import Answer
 from rag.errors import FootnoteError
 from rag.retrieve import Mode
@@ -54,9 +55,12 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     from footnote.runtime import build_embedder
     from index.build import build_and_save
 
+    progress = Progress.terminal()
+    if settings.embedder != "none":
+        progress.note("loading the embedding model")
     embedder = build_embedder(settings)
     index = build_and_save(
-        list(settings.sources), settings.index_dir, embedder, settings.build_config()
+        list(settings.sources), settings.index_dir, embedder, settings.build_config(), progress
     )
     counts = index.manifest["counts"]
     dense = "with vectors" if index.has_vectors else "BM25 only (no embedding model)"
