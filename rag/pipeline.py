@@ -16,7 +16,7 @@ from functools import cached_property
 import numpy as np
 
 from index.embeddings import Embedder
-from index.normalize import normalize
+from index.normalize import normalize, normalize_with_offsets
 from index.store import Index
 from index.tokens import STOPWORDS, Terms, tokenize, words
 from rag.answer import (
@@ -92,6 +92,16 @@ def clean_question(question: object, max_chars: int) -> str:
             f"the question is {len(text)} characters long; keep it under {max_chars}"
         )
     return text
+
+
+def _highlight(
+    text: str, kind: AnswerType | None, names: frozenset[str], question_words: set[str]
+) -> tuple[tuple[int, int] | None, float]:
+    """`find_highlight` in the reader's form of a sentence (names and figures split by an
+    invisible character are found), as a span of the sentence as written."""
+    view = normalize_with_offsets(text)
+    span, strength = find_highlight(view.text, kind, names, question_words)
+    return (view.original_span(*span) if span else None), strength
 
 
 class _LRU:
@@ -210,7 +220,7 @@ class Pipeline:
             if key in self._per_doc:
                 return self._per_doc[key]
         sentences = [s for s in self.index.sentences if doc_id is None or s.doc_id == doc_id]
-        names = known_names([s.text for s in sentences])
+        names = known_names([normalize(s.text) for s in sentences])
         if doc_id is None or len(self._doc_ids) == 1:
             vocabulary = self._global_vocabulary
         else:
@@ -346,7 +356,7 @@ class Pipeline:
         candidates = []
         for row, similarity in zip(rows, dense, strict=True):
             sentence = self.index.sentences[row]
-            highlight, strength = find_highlight(sentence.text, kind, names, question_words)
+            highlight, strength = _highlight(sentence.text, kind, names, question_words)
             key = (sentence.doc_id, sentence.id)
             candidates.append(
                 Candidate(
