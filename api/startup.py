@@ -17,6 +17,7 @@ from footnote.settings import Settings
 from index.build import stale_reason
 from index.documents import load_documents
 from index.errors import IndexMissingError, IndexStaleError
+from index.progress import Progress
 from index.store import read_manifest
 from rag.errors import RetrievalUnavailableError
 from rag.pipeline import Pipeline
@@ -109,6 +110,9 @@ def open_service(settings: Settings) -> tuple[Pipeline, ModelLoader]:
         pipeline = open_pipeline(settings, None)
         return pipeline, ModelLoader(settings, pipeline)
     log.info("the index at %s must be built first; loading the model", settings.index_dir)
+    Progress.terminal().note(
+        f"the index at {settings.index_dir} must be built first; loading the embedding model"
+    )
     embedder = load_embedder(settings)
     pipeline = open_pipeline(settings, embedder)
     loader = ModelLoader(settings, pipeline)

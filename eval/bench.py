@@ -38,6 +38,7 @@ from eval.dataset import QAItem, default_files, load_questions
 from eval.load import ROOT, Server, run_load
 from eval.synthetic import write_corpus
 from footnote.settings import Settings
+from index.progress import Progress
 from rag.retrieve import Mode
 
 SECTIONS = ("build", "cold", "latency", "http")
@@ -124,38 +125,45 @@ def _median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
 # -- sections ------------------------------------------------------------------------------
 
 
-def build_section(plan: argparse.Namespace) -> dict[str, Any]:
-    """Build the article and each archive twice: BM25 only (baseline), then with vectors."""
+def build_section(plan: argparse.Namespace, index: Path, progress: Progress) -> dict[str, Any]:
+    """Build the article and each archive twice: BM25 only (baseline), then with vectors.
+
+    `index` (the other sections' index) is not used: this section builds its own."""
     rows = []
+    bar = progress.bar(2 * len(plan.corpora) + 1, "builds", unit="build")
     for count in plan.corpora:
         source = SEED if count == 1 else plan.work / f"corpus-{count}"
         if count > 1:
             write_corpus(source, SEED, count)
         measured: dict[str, Any] = {"articles": count}
         for name, embedder in (("bm25", "none"), ("hybrid", "onnx")):
-            index = plan.work / (f"index-{count}" if name == "hybrid" else f"bm25-index-{count}")
-            shutil.rmtree(index, ignore_errors=True)  # a first build: torch encodes and exports
-            run = run_measured(["build"], _env(index, source, FOOTNOTE_EMBEDDER=embedder))
-            manifest = json.loads((index / "current" / "manifest.json").read_text())
-            files = (index / "current").resolve()
+            folder = plan.work / (f"index-{count}" if name == "hybrid" else f"bm25-index-{count}")
+            shutil.rmtree(folder, ignore_errors=True)  # a first build: torch encodes and exports
+            bar.set_postfix_str(f"{count} article(s), {name}")
+            run = run_measured(["build"], _env(folder, source, FOOTNOTE_EMBEDDER=embedder))
+            bar.update(1)
+            manifest = json.loads((folder / "current" / "manifest.json").read_text())
+            files = (folder / "current").resolve()
             measured[name] = {
                 "seconds": run["seconds"],
                 "peak_rss_mb": run["peak_rss_mb"],
                 "disk_mb": round(sum(p.stat().st_size for p in files.iterdir()) / 2**20, 1),
             }
             measured.update(manifest["counts"])
-        print(
+        bar.write(
             f"  built {count} article(s): {measured['chunks']} chunks, "
-            f"{measured['hybrid']['seconds']} s",
-            file=sys.stderr,
+            f"{measured['hybrid']['seconds']} s"
         )
         rows.append(measured)
     article = plan.work / "index-1"
     result: dict[str, Any] = {"corpora": rows, "growth": _growth(rows)}
     if (article / "current").exists():
         # What a newsroom's every update costs: the export is reused, no torch is loaded.
+        bar.set_postfix_str("rebuilding the article")
         run = run_measured(["build"], _env(article, SEED))
         result["rebuild_article"] = {k: run[k] for k in ("seconds", "peak_rss_mb")}
+        bar.update(1)
+    bar.close()
     return result
 
 
@@ -179,7 +187,7 @@ def _growth(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return steps
 
 
-def cold_section(plan: argparse.Namespace, index: Path) -> dict[str, Any]:
+def cold_section(plan: argparse.Namespace, index: Path, progress: Progress) -> dict[str, Any]:
     """`footnote ask` from process start to its answer; `footnote serve` to /readyz."""
     variants = [
         ("bm25", {"FOOTNOTE_RETRIEVAL": "bm25"}, "bm25"),
@@ -187,10 +195,13 @@ def cold_section(plan: argparse.Namespace, index: Path) -> dict[str, Any]:
         ("hybrid_torch", {"FOOTNOTE_EMBEDDER": "torch"}, "hybrid"),
     ]
     ask: dict[str, Any] = {}
+    bar = progress.bar(len(variants) * (plan.repeats + 1), "cold starts", unit="start")
     for name, extra, mode in variants:
         runs = []
         for _ in range(plan.repeats):
+            bar.set_postfix_str(f"footnote ask, {name}")
             run = run_measured(["ask", "--json", QUESTION], _env(index, SEED, **extra))
+            bar.update(1)
             answer = json.loads(run.pop("out"))
             if answer["retrieval"] != mode:
                 raise RuntimeError(f"`footnote ask` answered in {answer['retrieval']}, not {mode}")
@@ -198,8 +209,11 @@ def cold_section(plan: argparse.Namespace, index: Path) -> dict[str, Any]:
         ask[name] = _median_of(runs)
     serve: dict[str, Any] = {}
     for name, extra, mode in variants:
+        bar.set_postfix_str(f"footnote serve, {name}")
         with Server(env=_env(index, SEED, **extra), log=plan.work / f"serve-{name}.log") as s:
             serve[name] = {**s.wait_ready(mode), **s.memory()}
+        bar.update(1)
+    bar.close()
     return {"ask": ask, "serve": serve}
 
 
@@ -208,7 +222,7 @@ def _items(plan: argparse.Namespace) -> list[QAItem]:
     return items[: plan.questions] if plan.questions else items
 
 
-def latency_section(plan: argparse.Namespace, index: Path) -> dict[str, Any]:
+def latency_section(plan: argparse.Namespace, index: Path, progress: Progress) -> dict[str, Any]:
     """The eval questions in this process: BM25 (baseline), hybrid, cached, torch, at scale."""
     from eval.timing import TimedEmbedder, timed_pass
     from footnote.runtime import limit_search_threads, load_embedder
@@ -234,26 +248,37 @@ def latency_section(plan: argparse.Namespace, index: Path) -> dict[str, Any]:
         )
 
     runs: dict[str, Any] = {}
+    bar = progress.bar(6 if plan.quick else 8, "passes over the questions", unit="pass")
+
+    def timed(name: str, *args, **kwargs) -> dict[str, Any]:
+        bar.set_postfix_str(name)
+        measured = timed_pass(*args, **kwargs)
+        bar.update(1)
+        return measured
+
     plain = pipeline(onnx)
-    runs["bm25"] = timed_pass(plain, items, Mode.BM25)
-    runs["hybrid"] = timed_pass(plain, items, Mode.HYBRID)
+    runs["bm25"] = timed("bm25", plain, items, Mode.BM25)
+    runs["hybrid"] = timed("hybrid", plain, items, Mode.HYBRID)
     cached = pipeline(onnx, cache=1024)
     for mode in (Mode.BM25, Mode.HYBRID):
-        timed_pass(cached, items, mode)  # readers before asked the same
-        runs[f"{mode.value}_cached"] = timed_pass(cached, items, mode)
+        # Readers before asked the same questions.
+        timed(f"warming the {mode.value} cache", cached, items, mode)
+        runs[f"{mode.value}_cached"] = timed(f"{mode.value} cached", cached, items, mode)
     if not plan.quick:
-        runs["hybrid_onnx_2_threads"] = timed_pass(
-            pipeline(OnnxEmbedder(onnx.folder, threads=2)), items, Mode.HYBRID
+        runs["hybrid_onnx_2_threads"] = timed(
+            "hybrid, 2 threads", pipeline(OnnxEmbedder(onnx.folder, threads=2)), items, Mode.HYBRID
         )
         from index.embeddings import SentenceTransformerEmbedder
 
-        runs["hybrid_torch"] = timed_pass(
-            pipeline(SentenceTransformerEmbedder()), items, Mode.HYBRID
+        runs["hybrid_torch"] = timed(
+            "hybrid, torch", pipeline(SentenceTransformerEmbedder()), items, Mode.HYBRID
         )
+    bar.close()
     result: dict[str, Any] = {"questions": len(items), "runs": runs}
     largest = max((c for c in plan.corpora if c > 1), default=None)
     archive = plan.work / f"index-{largest}"
     if largest and (archive / "current").exists():
+        progress.note(f"the same questions against the {largest}-article archive")
         result["scale"] = _scale(plan, archive, largest, items, onnx)
     return result
 
@@ -298,7 +323,7 @@ def _scale(plan, archive: Path, articles: int, items, onnx) -> dict[str, Any]:
     }
 
 
-def http_section(plan: argparse.Namespace, index: Path) -> dict[str, Any]:
+def http_section(plan: argparse.Namespace, index: Path, progress: Progress) -> dict[str, Any]:
     """Real services on 127.0.0.1 under bounded load; BM25-only services as the baseline."""
     items = _items(plan)
     bodies = [
@@ -326,7 +351,9 @@ def http_section(plan: argparse.Namespace, index: Path) -> dict[str, Any]:
                 (f"hybrid_{plan.workers}_workers", services[1][1], "hybrid", plan.workers),
             ]
     result: dict[str, Any] = {"questions": len(bodies)}
+    bar = progress.bar(len(services), "services under load", unit="service")
     for name, extra, mode, workers in services:
+        bar.set_postfix_str(name)
         env = _env(index, SEED, **extra)
         with Server(env=env, workers=workers, log=plan.work / f"http-{name}.log") as server:
             server.wait_ready(mode)
@@ -339,7 +366,8 @@ def http_section(plan: argparse.Namespace, index: Path) -> dict[str, Any]:
             measured["c32"] = run_load(server.port, bodies, 32, concurrent)
             measured["memory"] = server.memory()
         result[name] = measured
-        print(f"  loaded the {name} service", file=sys.stderr)
+        bar.update(1)
+    bar.close()
     return result
 
 
@@ -363,6 +391,15 @@ def _machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "onnxruntime": onnxruntime.__version__,
     }
+
+
+# Each section: its name, what it measures (shown as it starts), the function that runs it.
+_SECTIONS = (
+    ("build", "build time and memory", build_section),
+    ("cold", "cold start of footnote ask and serve", cold_section),
+    ("latency", "in-process latency per stage", latency_section),
+    ("http", "HTTP throughput under load", http_section),
+)
 
 
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
@@ -394,15 +431,15 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
         "sections": {},
     }
     index = Path(args.index) if args.index else args.work / "index-1"
-    if "build" in sections:
-        print("footnote bench: build", file=sys.stderr)
-        report["sections"]["build"] = build_section(args)
-    if not (index / "current").exists():
-        run_measured(["build"], _env(index, SEED))
-    for name, section in (("cold", cold_section), ("latency", latency_section), ("http", http_section)):  # fmt: skip
-        if name in sections:
-            print(f"footnote bench: {name}", file=sys.stderr)
-            report["sections"][name] = section(args, index)
+    progress = Progress.terminal()
+    chosen = [section for section in _SECTIONS if section[0] in sections]
+    stages = progress.stages("footnote bench", len(chosen))
+    for name, title, section in chosen:
+        if name != "build" and not (index / "current").exists():
+            progress.note(f"building the index at {index}")
+            run_measured(["build"], _env(index, SEED))
+        stages.next(title)
+        report["sections"][name] = section(args, index, progress)
     report["machine"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     report["seconds"] = round(time.perf_counter() - started, 1)
     report["rows"] = rows(report)

@@ -21,6 +21,7 @@ from tqdm import tqdm
 
 from eval.dataset import QAItem
 from eval.metrics import Observation, QuestionScore, score
+from index.progress import Progress
 from rag.errors import FootnoteError
 from rag.pipeline import Pipeline
 from rag.retrieve import Mode
@@ -189,5 +190,5 @@ def run_systems(
 
 
 def progress(total: int, description: str = "eval") -> tqdm:
-    """A progress bar on stderr."""
-    return tqdm(total=total, desc=description, unit="q", leave=False, dynamic_ncols=True)
+    """A progress bar on stderr, shown only when stderr is a terminal (index.progress)."""
+    return Progress.terminal().bar(total, description, unit="q")

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from footnote.settings import Settings
 from index.errors import IndexError_
+from index.progress import Progress
 from rag.answer import Answer
 from rag.errors import FootnoteError
 from rag.retrieve import Mode
+
+if TYPE_CHECKING:
+    from rag.pipeline import Pipeline
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -49,9 +55,12 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     from footnote.runtime import build_embedder
     from index.build import build_and_save
 
+    progress = Progress.terminal()
+    if settings.embedder != "none":
+        progress.note("loading the embedding model")
     embedder = build_embedder(settings)
     index = build_and_save(
-        list(settings.sources), settings.index_dir, embedder, settings.build_config()
+        list(settings.sources), settings.index_dir, embedder, settings.build_config(), progress
     )
     counts = index.manifest["counts"]
     dense = "with vectors" if index.has_vectors else "BM25 only (no embedding model)"
@@ -79,33 +88,76 @@ def format_answer(answer: Answer) -> str:
     return "\n".join(lines)
 
 
+NO_QUESTION = (
+    'footnote ask: no question given. Ask one: footnote ask "Who is South Korea\'s president?"\n'
+    "or pipe one question a line: footnote ask --json < questions.txt"
+)
+
+
+def _stdin_lines() -> Iterator[str] | None:
+    """The lines of standard input, or None when it is empty (nothing was asked).
+
+    A pipe or file is peeked at before the model loads, so `footnote ask < /dev/null` says
+    how to use it at once; a terminal is read as the reader types.
+    """
+    stream = sys.stdin
+    if stream is None or stream.closed:
+        return None
+    if stream.isatty():
+        print("footnote: type one question a line; Ctrl-D ends", file=sys.stderr)
+        return iter(stream)
+    first = stream.readline()
+    return itertools.chain([first], stream) if first else None
+
+
+def _batch_line(pipeline: Pipeline, line: str, args: argparse.Namespace, mode: Mode | None):
+    """One output for one input line, carrying its question, so answers match questions."""
+    question = line.rstrip("\r\n")
+    try:
+        answer = pipeline.ask(question, doc_id=args.doc_id, mode=mode).answer
+    except FootnoteError as exc:
+        if args.json:
+            error = {"error": {"code": exc.code, "message": str(exc)}, "question": question}
+            return json.dumps(error, ensure_ascii=False), False
+        return f"Q: {question}\nerror: {exc}\n", False
+    if args.json:
+        return json.dumps({**answer.to_dict(), "question": question}, ensure_ascii=False), True
+    return f"Q: {question}\n{format_answer(answer)}\n", True
+
+
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    """Answer one question, or one question per line of standard input."""
+    """Answer one question, or one question per line of standard input.
+
+    In a batch every line gets exactly one answer, in order, carrying its question (a
+    blank line gets an error); it exits 1 when any line was refused.
+    """
     from footnote.runtime import load_embedder, open_pipeline
 
+    lines = None
+    if not args.question:
+        lines = _stdin_lines()
+        if lines is None:
+            print(NO_QUESTION, file=sys.stderr)
+            return 2
     pipeline = open_pipeline(
         settings, load_embedder(settings) if settings.retrieval is not Mode.BM25 else None
     )
     mode = Mode(args.retrieval) if args.retrieval else None
-    if args.question:
+    if lines is None:  # the question came as arguments
         answer = pipeline.ask(" ".join(args.question), doc_id=args.doc_id, mode=mode).answer
         print(
             json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else format_answer(answer)
         )
         return 0
-    status = 0
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        try:
-            answer = pipeline.ask(line, doc_id=args.doc_id, mode=mode).answer
-            out = answer.to_dict() if args.json else format_answer(answer)
-        except FootnoteError as exc:
-            status = 1
-            out = {"error": {"code": exc.code, "message": str(exc)}, "question": line.rstrip("\n")}
-            if not args.json:
-                out = f"error: {exc}"
-        print(json.dumps(out, ensure_ascii=False) if args.json else out + "\n", flush=True)
+    status, asked = 0, 0
+    for line in lines:
+        out, ok = _batch_line(pipeline, line, args, mode)
+        print(out, flush=True)
+        status = status if ok else 1
+        asked += 1
+    if not asked:
+        print(NO_QUESTION, file=sys.stderr)
+        return 2
     return status
 
 

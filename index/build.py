@@ -6,10 +6,14 @@ import logging
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
+
 from index.chunks import Chunk, make_chunks
 from index.documents import Document, load_documents
 from index.embeddings import Embedder, EncoderWriter
 from index.errors import IndexMissingError, IndexStaleError
+from index.normalize import normalize
+from index.progress import Progress, Stages
 from index.sentences import SPLITTER_VERSION, Sentence, split_sentences
 from index.store import (
     ENCODER_FILES,
@@ -26,10 +30,28 @@ from index.tokens import STOPWORDS, tokenize, words
 log = logging.getLogger(__name__)
 
 
-def build_index(documents: list[Document], embedder: Embedder | None, config: BuildConfig) -> Index:
-    """Split, chunk, tokenize and (when an embedder is given) embed `documents` in memory."""
+# Stages of a build: splitting, then (with a model) three embeddings, then saving.
+_STAGES_WITHOUT_MODEL = 2
+_STAGES_WITH_MODEL = 5
+# Texts encoded per call, so that a bar can move on a large archive; the encoder batches
+# them further itself, so the vectors are the same as in one call.
+_ENCODE_SLICE = 256
+
+
+def build_index(
+    documents: list[Document],
+    embedder: Embedder | None,
+    config: BuildConfig,
+    stages: Stages | None = None,
+) -> Index:
+    """Split, chunk, tokenize and (when an embedder is given) embed `documents` in memory.
+
+    `stages` reports each step (see index.progress); none: quiet.
+    """
     import faiss
 
+    stages = stages or Progress.quiet().stages("building the index", _STAGES_WITH_MODEL)
+    stages.next(f"splitting and tokenizing {len(documents)} article(s)")
     sentences: list[Sentence] = []
     chunks: list[Chunk] = []
     for doc in documents:
@@ -57,17 +79,21 @@ def build_index(documents: list[Document], embedder: Embedder | None, config: Bu
         dimension=embedder.dimension if embedder else None,
     )
     if embedder is not None:
-        index.chunk_vectors = embedder.encode([_chunk_context(c) for c in chunks])
-        texts = [s.text for s in sentences]
+        # The model reads the reader's form, as questions are cleaned to it (rag.pipeline).
+        index.chunk_vectors = _encode(
+            embedder, [normalize(_chunk_context(c)) for c in chunks], "chunks", stages
+        )
+        texts = [normalize(s.text) for s in sentences]
         if _gives_tokens(embedder):
             # The same model run gives the sentence vectors and every token's vector.
+            stages.next(f"embedding {len(texts)} sentences and their tokens")
             index.sentence_vectors, tokens = embedder.encode_with_tokens(texts)
             index.token_vectors, index.token_offsets, index.token_spans = pack_token_vectors(
                 tokens, embedder.dimension
             )
         else:
-            index.sentence_vectors = embedder.encode(texts)
-        index.vocabulary_vectors = embedder.encode(vocabulary)
+            index.sentence_vectors = _encode(embedder, texts, "sentences", stages)
+        index.vocabulary_vectors = _encode(embedder, vocabulary, "words", stages)
         flat = faiss.IndexFlatIP(embedder.dimension)
         if len(chunks):
             flat.add(index.chunk_vectors)
@@ -78,6 +104,31 @@ def build_index(documents: list[Document], embedder: Embedder | None, config: Bu
 def _gives_tokens(embedder: Embedder | None) -> bool:
     """Whether the embedder gives token vectors (a minimal one may give only `encode`)."""
     return callable(getattr(embedder, "encode_with_tokens", None))
+
+
+def _encode(embedder: Embedder, texts: list[str], what: str, stages: Stages) -> np.ndarray:
+    """`embedder.encode(texts)`, a slice at a time under a progress bar."""
+    stages.next(f"embedding {len(texts)} {what}")
+    if len(texts) <= _ENCODE_SLICE:
+        return embedder.encode(texts)
+    parts = []
+    with stages.bar(len(texts), what, unit=what.rstrip("s")) as bar:
+        for start in range(0, len(texts), _ENCODE_SLICE):
+            part = texts[start : start + _ENCODE_SLICE]
+            parts.append(embedder.encode(part))
+            bar.update(len(part))
+    return np.vstack(parts)
+
+
+def _build_stages(progress: Progress | None, index_dir: Path, embedder: Embedder | None) -> Stages:
+    total = _STAGES_WITH_MODEL if embedder is not None else _STAGES_WITHOUT_MODEL
+    return (progress or Progress.terminal()).stages(f"building the index at {index_dir}", total)
+
+
+def _save(index: Index, index_dir: Path, embedder: Embedder | None, stages: Stages) -> None:
+    writer = _encoder_writer(embedder) if index.has_vectors else None
+    stages.next("saving" + (" and exporting the ONNX query encoder" if writer else ""))
+    save_index(index, index_dir, writer)
 
 
 def _chunk_context(chunk: Chunk) -> str:
@@ -117,14 +168,18 @@ def has_encoder(index: Index) -> bool:
 
 
 def build_and_save(
-    sources: list[Path], index_dir: Path, embedder: Embedder | None, config: BuildConfig
+    sources: list[Path],
+    index_dir: Path,
+    embedder: Embedder | None,
+    config: BuildConfig,
+    progress: Progress | None = None,
 ) -> Index:
     """Build from `sources` and save atomically to `index_dir`, with the ONNX encoder when
-    the embedder can write one."""
+    the embedder can write one. Stages show on a terminal (`progress`, default stderr)."""
     documents = load_documents(sources)
     with build_lock(index_dir):
-        index = build_index(documents, embedder, config)
-        save_index(index, index_dir, _encoder_writer(embedder) if index.has_vectors else None)
+        stages = _build_stages(progress, index_dir, embedder)
+        _save(build_index(documents, embedder, config, stages), index_dir, embedder, stages)
     return load_index(index_dir)
 
 
@@ -164,12 +219,14 @@ def ensure_index(
     embedder: Embedder | None,
     config: BuildConfig | None = None,
     want_encoder: bool = False,
+    progress: Progress | None = None,
 ) -> Index:
     """Load the index, building it first when it is missing or no longer fits its sources
     (or, with `want_encoder`, lacks the ONNX encoder that this embedder could add).
 
     Several processes starting at once (service workers) build it once: the check is
     repeated under the build lock, so the ones that waited load what the first one built.
+    A build shows its stages on a terminal (`progress`, default stderr).
     """
     config = config or BuildConfig(splitter_version=SPLITTER_VERSION)
     documents = load_documents(sources)
@@ -181,6 +238,7 @@ def ensure_index(
         if index is not None:
             return index
         log.info("building the index at %s because %s", index_dir, reason)
-        built = build_index(documents, embedder, config)
-        save_index(built, index_dir, _encoder_writer(embedder) if built.has_vectors else None)
+        stages = _build_stages(progress, index_dir, embedder)
+        stages.progress.note(f"the index at {index_dir} is built because {reason}")
+        _save(build_index(documents, embedder, config, stages), index_dir, embedder, stages)
     return load_index(index_dir)

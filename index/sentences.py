@@ -14,8 +14,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from index.documents import Document
+from index.normalize import normalize_with_offsets
 
-SPLITTER_VERSION = 1
+# 2: boundaries are found in the reader's form of the text (index.normalize), so invisible
+# characters and odd spaces no longer hide or fake a boundary; tokens are of that form too.
+SPLITTER_VERSION = 2
 
 _TERMINATOR = re.compile(r"(?:\.\.\.|[.!?…])+[\"”’')\]]*")
 _OPEN_QUOTES = "“‘"
@@ -261,22 +264,28 @@ def _merge_attributions(text: str, spans: list[tuple[int, int]]) -> list[tuple[i
 def split_sentences(document: Document) -> list[Sentence]:
     """Split a document's body into sentences; subheadings become their `section`.
 
-    The headline is the document's title and is not a sentence.
+    The headline is the document's title and is not a sentence. Boundaries are found in
+    the reader's form of the text (no zero-width or odd spaces to confuse them), and each
+    span is mapped back, so `document.text[start:end] == text` still holds exactly.
     """
-    text = document.text
+    original = document.text
+    view = normalize_with_offsets(original)
+    text = view.text
     sentences: list[Sentence] = []
     section: str | None = None
-    for para in paragraphs(text, document.body_start):
+    for para in paragraphs(text, view.view_offset(document.body_start)):
         if para.is_heading:
-            section = text[para.start : para.end]
+            begin, finish = view.original_span(para.start, para.end)
+            section = original[begin:finish]
             continue
         spans = _merge_attributions(text, list(_spans(text, para.start, para.end)))
-        for begin, finish in spans:
+        for view_begin, view_finish in spans:
+            begin, finish = view.original_span(view_begin, view_finish)
             sentences.append(
                 Sentence(
                     id=len(sentences),
                     doc_id=document.id,
-                    text=text[begin:finish],
+                    text=original[begin:finish],
                     start=begin,
                     end=finish,
                     section=section,

@@ -37,7 +37,7 @@ from index.chunks import Chunk
 from index.documents import Document
 from index.embeddings import TokenVectors
 from index.errors import IndexCorruptError, IndexMissingError, IndexStaleError
-from index.sentences import Sentence
+from index.sentences import SPLITTER_VERSION, Sentence
 
 FORMAT = "footnote-index"
 FORMAT_VERSION = 1
@@ -57,7 +57,7 @@ class BuildConfig:
 
     chunk_size: int = 3
     chunk_overlap: int = 1
-    splitter_version: int = 1
+    splitter_version: int = SPLITTER_VERSION
 
 
 @dataclass(slots=True)

@@ -8,6 +8,8 @@ from functools import lru_cache
 
 import snowballstemmer
 
+from index.normalize import normalize
+
 _WORD = re.compile(r"(?:[A-Za-z]\.){2,}|[\w’']+", re.UNICODE)
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'"})
 
@@ -206,9 +208,10 @@ def stem(word: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """Surface words, lower-cased, apostrophes unified, possessive 's dropped; initialisms kept whole."""
+    """Surface words of the reader's form of `text` (see index.normalize), lower-cased,
+    apostrophes unified, possessive 's dropped; initialisms kept whole."""
     out: list[str] = []
-    for match in _WORD.finditer(text.translate(_APOSTROPHES)):
+    for match in _WORD.finditer(normalize(text).translate(_APOSTROPHES)):
         surface = match.group()
         # "US" in capitals is the country, not the pronoun.
         word = "usa" if surface in ("US", "USA") else surface.lower().strip("'")

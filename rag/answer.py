@@ -125,10 +125,10 @@ def abstention_reason(
     if not ranked:
         return "Nothing in it matches the question."
     if coverage.missing_names:
-        shown = ", ".join(_display(t.word) for t in coverage.missing_names[:3])
+        shown = ", ".join(coverage.missing_names_shown[:3])
         return f"It never mentions {shown}."
-    if coverage.missing_focus:
-        return f"It never mentions the {coverage.missing_focus}."
+    if coverage.missing_focus_shown:
+        return f"It never mentions the {coverage.missing_focus_shown}."
     if absent_person:
         return f"Its sentences that come closest do not involve {absent_person}."
     if kind in _TYPED_KINDS and not any(c.type_match > 0 for c, _ in ranked[:type_window]):
@@ -168,7 +168,3 @@ def abstain(related: list[tuple[Candidate, float]], reason: str, retrieval: str)
     if citations:
         text += " The closest sentences are shown as related, not as an answer."
     return Answer(answer=text, answered=False, citations=citations, retrieval=retrieval)
-
-
-def _display(word: str) -> str:
-    return word.upper() if len(word) <= 3 else word

@@ -112,10 +112,18 @@ _TYPO_MIN_LENGTH = 5
 
 @dataclass(frozen=True, slots=True)
 class Term:
-    """A key term of a question: its surface form, and whether it reads as a name."""
+    """A key term of a question: its word (as the tokenizer reads it), whether it reads as
+    a name, the word as the reader typed it, and the name it is part of ("World Cup")."""
 
     word: str
     is_name: bool
+    typed: str = ""
+    phrase: str = ""
+
+    @property
+    def shown(self) -> str:
+        """How to name the term back to the reader: their own words, their own case."""
+        return self.phrase or self.typed or self.word
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,30 +140,86 @@ class Coverage:
         return self.focus if self.focus in {t.word for t in self.missing} else None
 
     @property
+    def missing_focus_shown(self) -> str | None:
+        """The missing focus as the reader typed it."""
+        focus = self.missing_focus
+        return next((t.typed or t.word for t in self.missing if t.word == focus), None)
+
+    @property
     def missing_names(self) -> tuple[Term, ...]:
         """Missing names: the strongest sign the article is about something else."""
         return tuple(t for t in self.missing if t.is_name)
 
+    @property
+    def missing_names_shown(self) -> tuple[str, ...]:
+        """The missing names as the reader typed them, each whole name once: "World Cup"
+        (even when the article has "world"), "Angela Merkel" rather than two words."""
+        return tuple(dict.fromkeys(t.shown for t in self.missing_names))
+
+
+_TERM = re.compile(r"(?:[A-Za-z]\.){2,}|[\w’'-]+")
+# One word of a term, split as the tokenizer splits it ("Jae-myung" is two).
+_PIECE = re.compile(r"(?:[A-Za-z]\.){2,}|[\w’']+")
+_POSSESSIVE = re.compile(r"['’]s$|['’]$")
+
+
+def _is_name(surface: str, position: int) -> bool:
+    """Capitalised after the first word, or in capitals ("UK", "FIFA")."""
+    return (position > 0 and surface[:1].isupper() and not surface.isupper()) or (
+        surface.isupper() and len(surface) > 1
+    )
+
+
+def _name_phrases(question: str, matches: list[re.Match[str]]) -> dict[int, str]:
+    """For each word that reads as a name, the run of names it stands in, as typed."""
+    phrases: dict[int, str] = {}
+    run: list[int] = []
+
+    def close() -> None:
+        if run:
+            text = question[matches[run[0]].start() : matches[run[-1]].end()]
+            for i in run:
+                phrases[i] = _POSSESSIVE.sub("", text)
+        run.clear()
+
+    for i, match in enumerate(matches):
+        if not _is_name(match.group(), i):
+            close()
+            continue
+        if run and question[matches[run[-1]].end() : match.start()].strip():
+            close()
+        run.append(i)
+        if _POSSESSIVE.search(match.group()):
+            close()  # "Korea's president": the name ends at the possessive
+    close()
+    return phrases
+
 
 def key_terms(question: str) -> list[Term]:
-    """Content words of a question; capitalised words after the first read as names."""
+    """Content words of a question; capitalised words after the first read as names.
+
+    >>> [t.shown for t in key_terms("Who won the World Cup in France?")]
+    ['won', 'World Cup', 'World Cup', 'France']
+    """
     terms: list[Term] = []
     seen: set[str] = set()
-    for position, match in enumerate(re.finditer(r"(?:[A-Za-z]\.){2,}|[\w’'-]+", question)):
+    matches = list(_TERM.finditer(question))
+    phrases = _name_phrases(question, matches)
+    for position, match in enumerate(matches):
         surface = match.group()
-        for word in words(surface):
-            if (
-                word in STOPWORDS
-                or word in QUESTION_WORDS
-                or word in seen
-                or (word.isdigit() and len(word) < 2)
-            ):
-                continue
-            seen.add(word)
-            is_name = (position > 0 and surface[:1].isupper() and not surface.isupper()) or (
-                surface.isupper() and len(surface) > 1
-            )
-            terms.append(Term(word, is_name))
+        is_name = _is_name(surface, position)
+        for piece in _PIECE.finditer(surface):
+            typed = _POSSESSIVE.sub("", piece.group().strip("'’"))
+            for word in words(piece.group()):
+                if (
+                    word in STOPWORDS
+                    or word in QUESTION_WORDS
+                    or word in seen
+                    or (word.isdigit() and len(word) < 2)
+                ):
+                    continue
+                seen.add(word)
+                terms.append(Term(word, is_name, typed, phrases.get(position, "")))
     return terms
 
 

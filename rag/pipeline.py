@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import re
 import threading
-import unicodedata
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -17,6 +16,7 @@ from functools import cached_property
 import numpy as np
 
 from index.embeddings import Embedder, TokenVectors
+from index.normalize import normalize, normalize_with_offsets
 from index.store import Index
 from index.tokens import STOPWORDS, Terms, tokenize, words
 from rag.answer import (
@@ -101,10 +101,15 @@ class Evidence:
 
 
 def clean_question(question: object, max_chars: int) -> str:
-    """The question as text a person typed: control characters removed, whitespace folded."""
+    """The question as the reader means it: control and invisible characters removed, odd
+    spaces and compatibility forms folded (index.normalize, as articles are), whitespace folded.
+
+    >>> clean_question("  Wh\u200bo is\u00a0Lee? ", 500)
+    'Who is Lee?'
+    """
     if not isinstance(question, str):
         raise QuestionError("the question must be text")
-    text = unicodedata.normalize("NFC", _CONTROL.sub(" ", question))
+    text = normalize(_CONTROL.sub(" ", question))
     text = " ".join(text.split())
     if not text:
         raise QuestionError("the question is empty; type a question about the article")
@@ -126,6 +131,16 @@ def _content_word_vectors(question: str, tokens: TokenVectors) -> np.ndarray:
             vector = tokens.vectors[inside].mean(axis=0)
             rows.append(vector / max(float(np.linalg.norm(vector)), 1e-9))
     return np.asarray(rows, dtype=np.float32).reshape(-1, tokens.vectors.shape[1])
+
+
+def _highlight(
+    text: str, kind: AnswerType | None, names: frozenset[str], question_words: set[str]
+) -> tuple[tuple[int, int] | None, float]:
+    """`find_highlight` in the reader's form of a sentence (names and figures split by an
+    invisible character are found), as a span of the sentence as written."""
+    view = normalize_with_offsets(text)
+    span, strength = find_highlight(view.text, kind, names, question_words)
+    return (view.original_span(*span) if span else None), strength
 
 
 class _LRU:
@@ -248,7 +263,7 @@ class Pipeline:
             if key in self._per_doc:
                 return self._per_doc[key]
         sentences = [s for s in self.index.sentences if doc_id is None or s.doc_id == doc_id]
-        names = known_names([s.text for s in sentences])
+        names = known_names([normalize(s.text) for s in sentences])
         if doc_id is None or len(self._doc_ids) == 1:
             vocabulary = self._global_vocabulary
         else:
@@ -419,7 +434,7 @@ class Pipeline:
         signals = []
         for row, similarity in zip(rows, dense, strict=True):
             sentence = self.index.sentences[row]
-            highlight, strength = find_highlight(sentence.text, kind, names, question_words)
+            highlight, strength = _highlight(sentence.text, kind, names, question_words)
             key = (sentence.doc_id, sentence.id)
             candidate = Candidate(
                 sentence=sentence,

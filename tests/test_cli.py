@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -170,18 +171,56 @@ def test_ask_json_prints_the_contract(runs):
 
 
 @pytest.mark.model
-def test_batch_reads_one_question_a_line(runs):
+def test_batch_answers_every_line_once_with_its_question(runs):
     result = runs.batch
     assert result.returncode == 1, "a bad question makes the batch exit 1"
     lines = result.stdout.splitlines()
-    assert len(lines) == 2, "one line per non-blank question"
-    answer, error = (json.loads(line) for line in lines)
+    assert len(lines) == 3, "one line per input line, blank ones included"
+    answer, blank, error = (json.loads(line) for line in lines)
+    assert answer["question"] == QUESTION
+    contract = ["answer", "answered", "citations", "retrieval", "conversation_id"]
+    assert list(answer) == [*contract, "question"]
     assert answer["answered"] is True
     assert EVIDENCE in answer["citations"][0]["text"]
+    assert blank == {
+        "error": {
+            "code": "invalid_question",
+            "message": "the question is empty; type a question about the article",
+        },
+        "question": "",
+    }
     assert error["error"]["code"] == "invalid_question"
     assert "keep it under 500" in error["error"]["message"]
     assert error["question"] == TOO_LONG
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("as_json", [True, False])
+def test_batch_output_carries_each_question_in_order(index_dir, as_json):
+    questions = ["Who is Lee Jae Myung?", "   ", "What did Trump say about tariffs?", ""]
+    args = ["ask", "--retrieval", "bm25", "--index", str(index_dir)] + (
+        ["--json"] if as_json else []
+    )
+    env = environment(Path("/nonexistent"), FOOTNOTE_EMBEDDER="none")
+    result = run(args, env, stdin="".join(q + "\n" for q in questions))
+    assert result.returncode == 1, result.stderr
+    if as_json:
+        rows = [json.loads(line) for line in result.stdout.splitlines()]
+        assert [row["question"] for row in rows] == questions
+        assert ["error" in row for row in rows] == [False, True, False, True]
+    else:
+        asked = [line for line in result.stdout.splitlines() if line.startswith("Q: ")]
+        assert asked == [f"Q: {q}" for q in questions]
+        assert result.stdout.count("error: the question is empty") == 2
+
+
+def test_ask_with_no_question_and_empty_stdin_says_how_to_use_it(tmp_path):
+    result = run(["ask", "--json"], environment(tmp_path / "index", FOOTNOTE_EMBEDDER="none"))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("footnote ask: no question given.")
+    assert 'footnote ask "' in result.stderr and "< questions.txt" in result.stderr
+    assert not (tmp_path / "index").exists(), "nothing is built when nothing is asked"
 
 
 def test_retrieval_bm25_flag(index_dir):
@@ -217,3 +256,97 @@ def test_a_bad_setting_is_a_clear_error(tmp_path):
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("footnote: invalid setting FOOTNOTE_TOP_K:")
+
+
+# -- progress on a terminal, nothing on a pipe ---------------------------------------------
+
+
+def on_terminal(args: list[str], env: dict[str, str], until: str | None = None) -> Run:
+    """Run `footnote ARGS` with stderr on a pseudo-terminal of 100 columns, as a person at
+    a terminal does; stdout stays a pipe. With `until`, stop the process once the
+    terminal shows that text (a server)."""
+    import fcntl
+    import select
+    import struct
+    import termios
+    import time
+
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "footnote.cli", *args],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+    )
+    os.close(slave)
+    shown = b""
+    deadline = time.monotonic() + 180
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # EIO: the process closed the terminal
+                    break
+                if not chunk:
+                    break
+                shown += chunk
+            if until and until.encode() in shown:
+                process.terminate()
+                break
+            if process.poll() is not None and not ready:
+                break
+        if until and process.poll() is None:
+            process.terminate()  # the text never came: stop the server, the test fails
+        stdout, _ = process.communicate(timeout=30)
+    finally:
+        os.close(master)
+        if process.poll() is None:
+            process.kill()
+    return Run(process.returncode, stdout.decode(), shown.decode(errors="replace"))
+
+
+def test_build_shows_counted_stages_on_a_terminal_only(tmp_path):
+    article = tmp_path / "harbour-ferry.txt"
+    article.write_text(TINY, encoding="utf-8")
+    args = ["build", "--source", str(article)]
+    shown = on_terminal(args, environment(tmp_path / "shown", FOOTNOTE_EMBEDDER="none"))
+    assert shown.returncode == 0, shown.stderr
+    assert f"building the index at {tmp_path / 'shown'} [1/2] splitting and tokenizing" in (
+        shown.stderr
+    )
+    assert "[2/2] saving" in shown.stderr
+    assert shown.stdout.startswith(f"built {tmp_path / 'shown'}: 1 article(s)")
+    piped = run(args, environment(tmp_path / "piped", FOOTNOTE_EMBEDDER="none"))
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stderr == "", "progress went to a stderr that is not a terminal"
+    assert piped.stdout.startswith(f"built {tmp_path / 'piped'}: 1 article(s)")
+
+
+def test_eval_shows_a_bar_on_a_terminal_only(index_dir, tmp_path):
+    args = ["eval", "--retrieval", "bm25", "--no-baselines", "--index", str(index_dir)]
+    env = environment(Path("/nonexistent"), FOOTNOTE_EMBEDDER="none")
+    shown = on_terminal([*args, "--out", str(tmp_path / "shown")], env)
+    assert shown.returncode == 0, shown.stderr
+    assert re.search(r"\S+: +\d+%\|.*\| *\d+/162 ", shown.stderr), (
+        shown.stderr
+    )  # a bar, 162 questions
+    piped = run([*args, "--out", str(tmp_path / "piped")], env)
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stderr == "", "the bar went to a stderr that is not a terminal"
+
+
+def test_first_serve_shows_the_build_on_a_terminal(tmp_path):
+    from tests.conftest import free_port
+
+    index = tmp_path / "index"
+    args = ["serve", "--port", str(free_port())]
+    shown = on_terminal(args, environment(index, FOOTNOTE_EMBEDDER="none"), until="saving")
+    assert f"building the index at {index} [1/2] splitting and tokenizing 1 article(s)" in (
+        shown.stderr
+    )
+    assert f"the index at {index} is built because there is none yet" in shown.stderr

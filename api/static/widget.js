@@ -102,6 +102,11 @@ mark.${HL}{background:var(--footnote-mark,#ffe28a);color:#1b1b1b}`;
 
   const httpUrl = (u) => { try { const x = new URL(u, location.href); return /^https?:$/.test(x.protocol) ? x : null; } catch { return null; } };
 
+  // A cited sentence that opens or closes with its own quotation mark ("“Our companies …,”
+  // Lee warned.") is shown as it is: wrapping it in ours as well would double the marks.
+  const QUOTED = /^["'“”‘’„‚«»‹›]|["'“”‘’„‚«»‹›]$/;
+  const quotation = (text, shown) => (QUOTED.test(text) ? [shown] : ['“', shown, '”']);
+
   /** A link that opens `page` at `sentence`: `#:~:text=start,end` (words percent-encoded). */
   function fragmentLink(page, sentence) {
     const enc = (w) => encodeURIComponent(w.join(' ')).replace(/[-,&]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
@@ -373,7 +378,7 @@ mark.${HL}{background:var(--footnote-mark,#ffe28a);color:#1b1b1b}`;
         const li = el('li', { class: 'cite', 'data-id': c.id },
           el('button', { class: 'go', on: { click: () => this.reveal(c, list) } }, el('span', { class: 'n', 'aria-hidden': 'true' }, String(c.id)),
             el('span', null, el('span', 'vh', `Citation ${c.id}, show in the story: `), c.section ? el('span', 'sec', String(c.section)) : null,
-              el('span', 'quote', '“', marked(String(c.text), answered && c.highlight), '”'))));
+              el('span', 'quote', ...quotation(String(c.text), marked(String(c.text), answered && c.highlight))))));
         if (page) li.append(el('a', { class: 'share', href: fragmentLink(page, String(c.text)), target: '_blank', rel: 'noopener noreferrer',
           'aria-label': `Link to sentence ${c.id} (opens in a new tab)` }, 'Link'));
         list.append(li);

@@ -7,6 +7,8 @@ needs (a strict Content-Security-Policy, hostile CSS). Screenshots go to test-ar
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 
@@ -325,6 +327,31 @@ def test_errors_are_clear_and_retryable(make_session) -> None:
     assert sent[1]["history"] == ["How much does Trump want South Korea to invest?"]
     assert shadow_eval(page, "root.querySelectorAll('.log .err').length") == 0
     assert page.evaluate("document.querySelector('footnote-chat').conv") not in (None, "forgotten")
+
+
+def test_quote_marks_are_not_doubled_around_a_quotation(make_session) -> None:
+    session = make_session()
+    page = session.page
+    page.goto(session.server.url + "/")
+    ask(page, "What did Lee warn about the visa system?")
+    quotes = shadow_eval(
+        page, "[...root.querySelectorAll('.log .cite .quote')].map(q => q.textContent)"
+    )
+    # The cited sentence opens with the article's own quotation mark: shown as it is.
+    assert quotes[0] == "“Our companies will hesitate unless the visa system improves,” Lee warned."
+    ask(page, "How much does Trump want South Korea to invest?", turns=2)
+    quotes = shadow_eval(
+        page,
+        "[...root.querySelectorAll('.log .turn:last-child .cite .quote')].map(q => q.textContent)",
+    )
+    # A sentence without quotation marks of its own is quoted by the widget.
+    assert quotes[0].startswith("“At the heart of the impasse") and quotes[0].endswith(".”")
+    everything = shadow_eval(
+        page, "[...root.querySelectorAll('.log .quote')].map(q => q.textContent)"
+    )
+    doubled = [q for q in everything if re.search(r"^[“\"‘']{2}|[”\"’']{2}$", q)]
+    assert doubled == []
+    assert session.errors == []
 
 
 def test_sentence_not_on_the_page_is_shown_in_the_widget(make_session) -> None:

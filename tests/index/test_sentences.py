@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from index.documents import Document, load_document, parse_document
+from index.normalize import normalize
 from index.sentences import Sentence, is_heading, split_sentences
 from tests.conftest import ARTICLE
 
@@ -230,3 +231,58 @@ def test_arbitrary_text_keeps_every_invariant(raw):
         return  # an empty source is refused by parse_document, tested in test_store
     document = parse_document("arbitrary", raw)
     assert_well_formed(document, split_sentences(document))
+
+
+# -- invisible characters, odd spaces, compatibility forms ---------------------------------
+
+INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u200e"]
+ODD_SPACES = ["\u00a0", "\u2009", "\u3000", "\u202f"]
+FULL_WIDTH = {chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)}
+
+
+@st.composite
+def noisy(draw, text: str) -> str:
+    """`text` as a CMS or a phone pastes it: invisible characters anywhere, odd spaces for
+    some spaces, full-width forms for some characters."""
+    out = []
+    for char in text:
+        if char == " " and draw(st.booleans()):
+            char = draw(st.sampled_from(ODD_SPACES))
+        elif char in FULL_WIDTH and draw(st.integers(0, 9)) == 0:
+            char = FULL_WIDTH[char]
+        out.append(char)
+        if draw(st.integers(0, 4)) == 0:
+            out.append(draw(st.sampled_from(INVISIBLE)))
+    return "".join(out)
+
+
+def assert_exact(document: Document, sentences: list[Sentence]) -> None:
+    for number, sentence in enumerate(sentences):
+        assert sentence.id == number
+        assert document.text[sentence.start : sentence.end] == sentence.text
+        assert sentence.start >= document.body_start
+    for before, after in itertools.pairwise(sentences):
+        assert before.end <= after.start
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data(), headline=heading, body=body)
+def test_invisible_characters_keep_offsets_exact_and_sentences_unchanged(data, headline, body):
+    raw = f"{headline}\n{body}"
+    dirty = parse_document("noisy", data.draw(noisy(raw)))
+    found = split_sentences(dirty)
+    assert_exact(dirty, found)
+    # The same sentences, sections and boundaries as the article without the noise.
+    clean = parse_document("clean", normalize(dirty.text))
+    expected = split_sentences(clean)
+    assert [normalize(s.text) for s in found] == [s.text for s in expected]
+    assert [s.section and normalize(s.section) for s in found] == [s.section for s in expected]
+
+
+def test_a_zero_width_space_after_a_stop_still_ends_the_sentence():
+    document = parse_document(
+        "zw", "Title\n\nLee spoke.\u200b Trump\u00a0left.\u2060\n\u200bKim waited.\ufeff\n"
+    )
+    found = split_sentences(document)
+    assert [s.text for s in found] == ["Lee spoke.", "Trump\u00a0left.", "Kim waited."]
+    assert_exact(document, found)

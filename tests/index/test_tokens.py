@@ -62,3 +62,10 @@ def test_index_and_query_use_the_same_tokens():
             sentence = index.sentences[sid]
             assert set(tokenize(sentence.text)) <= set(tokens)
             assert index.sentence_tokens[sid] == tokenize(sentence.text)
+
+
+def test_invisible_characters_and_odd_spaces_do_not_change_the_tokens():
+    clean = "Who is South Korea’s president? The firms met at APEC."
+    noisy = "Wh\u200bo is South\u00a0Korea’s presi\u00addent?\u2009The ﬁrms met at ＡＰＥＣ\ufeff."
+    assert tokenize(noisy) == tokenize(clean)
+    assert words(noisy) == words(clean)

@@ -231,6 +231,28 @@ def test_clean_question_strips_control_characters_and_folds_spaces():
     assert clean_question("x" * 500, 500) == "x" * 500
 
 
+def test_clean_question_folds_invisible_characters_odd_spaces_and_wide_forms():
+    assert clean_question("Wh\u200bo is South\u00a0Korea\u2019s presi\u00addent?", 500) == (
+        "Who is South Korea\u2019s president?"
+    )
+    assert clean_question("\ufeffWhat did ＬＥＥ\u2009say?\u2060", 500) == "What did LEE say?"
+    with pytest.raises(QuestionError, match="empty"):
+        clean_question("\u200b\u200d\ufeff\u00a0", 500)
+
+
+@pytest.mark.parametrize(
+    "noisy",
+    [
+        "Wh\u200bo is South Korea's president?",
+        "Who is South\u00a0Korea's\u2009president?\ufeff",
+        "Who is Ｓｏｕｔｈ Ｋｏｒｅａ's presi\u00addent?",
+    ],
+)
+def test_invisible_characters_in_a_question_do_not_change_the_answer(pipeline, noisy):
+    clean = pipeline.ask("Who is South Korea's president?", doc_id=DOC_ID).answer
+    assert pipeline.ask(noisy, doc_id=DOC_ID).answer.to_dict() == clean.to_dict()
+
+
 def test_the_pipeline_validates_its_input(pipeline):
     with pytest.raises(QuestionError, match="keep it under"):
         pipeline.ask("Why? " * 200)
