@@ -585,7 +585,10 @@ class Pipeline:
             key=lambda i: (-logits[i], evidence.candidates[i].sentence.id),
         )
         ranked = [(evidence.candidates[i], float(probabilities[i])) for i in order]
-        if ranked and confidence >= scorer.abstain_below:
+        # A question naming what the article never mentions cannot be answered from it,
+        # whatever the scores: the scorer weighs this sign, and it is also a floor.
+        certain_no = bool(evidence.coverage.missing_names or evidence.coverage.missing_focus)
+        if ranked and confidence >= scorer.abstain_below and not certain_no:
             chosen = select(ranked, scorer.extra_citation, self.answering)
             # The first citation's score is the calibrated chance that it holds the answer.
             chosen[0] = (chosen[0][0], confidence)

@@ -141,7 +141,8 @@ def test_any_question_gets_a_faithful_answer_or_an_abstention(pipeline, question
 @pytest.mark.parametrize(
     "question",
     [
-        "What is the population of Gyeongju?",
+        # Names the article never mentions: the learned scorer's strongest sign (a missing
+        # attribute such as "population" is only a weak one in its training data).
         "What did Xi Jinping say about Taiwan?",
         "Who is the Chancellor of Germany?",
         "How much did Samsung pledge to invest in Texas?",
