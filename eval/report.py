@@ -51,6 +51,8 @@ class Section:
     runs: list[Run]
     k: int | None
     notes: dict[str, Any] = field(default_factory=dict)
+    # Ids of the unanswerable questions that use only words the article has (their own group).
+    hard: frozenset[str] = frozenset()
 
 
 def _record(record: Record) -> dict[str, Any]:
@@ -73,13 +75,13 @@ def _record(record: Record) -> dict[str, Any]:
     }
 
 
-def run_to_dict(run: Run) -> dict[str, Any]:
-    """A run's totals (all, per split, per kind, follow-ups) and its questions."""
+def run_to_dict(run: Run, hard: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """A run's totals (all, per split, per kind, follow-ups, hard unanswerable) and its questions."""
     return {
         "name": run.name,
         "kind": run.kind,
         "target": run.target,
-        "summary": groups_to_dict(report_groups(run.scores)),
+        "summary": groups_to_dict(report_groups(run.scores, hard)),
         "questions": [_record(r) for r in run.records],
     }
 
@@ -97,7 +99,7 @@ def build_report(sections: Sequence[Section], meta: dict[str, Any]) -> dict[str,
                 "title": s.title,
                 "k": s.k,
                 **s.notes,
-                "runs": [run_to_dict(r) for r in s.runs],
+                "runs": [run_to_dict(r, s.hard) for r in s.runs],
             }
             for s in sections
         ],
@@ -154,6 +156,9 @@ def metric_rows(section: dict[str, Any], group: str) -> list[list[str]]:
             [rate_label(key, label, section.get("k"))]
             + [figure(s.get(key)) if s else "n/a" for s in summaries]
         )
+    rows.append(
+        ["calibration error (first citation's score)"] + [_calibration_cell(s) for s in summaries]
+    )
     for key, stat, label in DISTRIBUTIONS:
         cells = []
         for s in summaries:
@@ -164,11 +169,19 @@ def metric_rows(section: dict[str, Any], group: str) -> list[list[str]]:
     return rows
 
 
+def _calibration_cell(summary: dict[str, Any] | None) -> str:
+    value = (summary or {}).get("calibration") or {}
+    return "n/a" if value.get("value") is None else f"{value['value']:.3f} (n={value['n']})"
+
+
 def _group(summary: dict[str, Any], group: str) -> dict[str, Any] | None:
     if group in ("all", "followups"):
         return summary.get(group)
+    if group == "hard":
+        return summary.get("hard_unanswerable", {}).get("all")
     kind, _, name = group.partition(":")
-    return summary.get({"split": "splits", "kind": "kinds"}[kind], {}).get(name)
+    table = {"split": "splits", "kind": "kinds", "hard": "hard_unanswerable"}[kind]
+    return summary.get(table, {}).get(name)
 
 
 def groups_of(section: dict[str, Any]) -> list[tuple[str, str]]:
@@ -184,6 +197,11 @@ def groups_of(section: dict[str, Any]) -> list[tuple[str, str]]:
             groups.append((f"split:{split}", labels[split]))
     if summary.get("followups", {}).get("questions"):
         groups.append(("followups", "Follow-up questions (with history)"))
+    hard = summary.get("hard_unanswerable", {})
+    if hard.get("all", {}).get("questions"):
+        groups.append(("hard", "Unanswerable questions in the article's own words"))
+        if hard.get("test", {}).get("questions"):
+            groups.append(("hard:test", "… of them in the test split"))
     return groups
 
 

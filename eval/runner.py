@@ -76,6 +76,8 @@ def _observation(answer: dict[str, Any], latency_ms: float, passages: tuple[str,
         retrieved=passages,
         latency_ms=latency_ms,
         related=tuple(c["text"] for c in citations if c.get("related")),
+        # The first citation's score is the answerer's probability that it holds the answer.
+        confidence=float(citations[0]["score"]) if citations else 0.0,
     )
 
 

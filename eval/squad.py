@@ -65,8 +65,10 @@ def article_text(title: str, contexts: Sequence[str]) -> str:
     return "\n\n".join([title, *paragraphs])
 
 
-def load_squad(path: Path) -> list[SquadArticle]:
-    """Read a SQuAD 2.0 JSON file (`{"data": [{"title", "paragraphs": [{"context", "qas"}]}]}`)."""
+def load_squad(path: Path, max_paragraphs: int | None = None) -> list[SquadArticle]:
+    """Read a SQuAD 2.0 (or 1.0) JSON file (`{"data": [{"title", "paragraphs": [{"context",
+    "qas"}]}]}`); with `max_paragraphs`, each article is cut to its first paragraphs (and the
+    questions on them), about the length of a news story."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
@@ -82,7 +84,7 @@ def load_squad(path: Path) -> list[SquadArticle]:
     for a, entry in enumerate(data["data"]):
         try:
             title = str(entry["title"]).replace("_", " ").strip()
-            paragraphs = entry["paragraphs"]
+            paragraphs = entry["paragraphs"][:max_paragraphs]
             contexts = [p["context"] for p in paragraphs]
         except (KeyError, TypeError) as exc:
             raise DatasetError(
@@ -177,6 +179,7 @@ def run_squad(
     total = sum(len(a.questions) for a in articles) * (len(modes) + 2 * baselines)
     runs: dict[str, Run] = {}
     build_seconds = 0.0
+    hard: list[str] = []
     started = time.perf_counter()
     bar = progress(total, "squad")
     try:
@@ -187,6 +190,12 @@ def run_squad(
             index = build_index([document], embedder, build or BuildConfig())
             build_seconds += time.perf_counter() - t0
             pipeline = Pipeline(index, embedder, retrieval=retrieval, answering=answering)
+            pipeline.warm([q.question for q in article.questions])
+            hard += [
+                q.id
+                for q in article.questions
+                if not q.answerable and pipeline.uses_only_article_words(q.question)
+            ]
             systems: list[System] = [PipelineSystem(pipeline, mode) for mode in modes]
             if baselines:
                 systems += [
@@ -204,5 +213,6 @@ def run_squad(
         "titles": [a.title for a in articles],
         "index_seconds": round(build_seconds, 1),
         "seconds": round(time.perf_counter() - started, 1),
+        "hard_ids": hard,
     }
     return list(runs.values()), facts

@@ -20,7 +20,7 @@ import numpy as np
 
 from eval.dataset import QAItem
 from eval.load import percentiles
-from index.embeddings import Embedder
+from index.embeddings import Embedder, TokenVectors
 from rag.errors import FootnoteError
 from rag.pipeline import Pipeline
 from rag.retrieve import BM25Retriever, DenseRetriever, Mode
@@ -56,6 +56,13 @@ class TimedEmbedder:
         began = time.perf_counter()
         try:
             return self.inner.encode(texts)
+        finally:
+            CLOCK.add("encode", began)
+
+    def encode_with_tokens(self, texts: list[str]) -> tuple[np.ndarray, list[TokenVectors]]:
+        began = time.perf_counter()
+        try:
+            return self.inner.encode_with_tokens(texts)
         finally:
             CLOCK.add("encode", began)
 

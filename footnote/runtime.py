@@ -1,6 +1,7 @@
 """Creating the long-lived objects once: the embedder, the index, the pipeline.
 
-With the default `FOOTNOTE_EMBEDDER=onnx`, questions are encoded by the ONNX export that
+`FOOTNOTE_MODEL` chooses the model (index.models); an index built with another one is
+rebuilt. With the default `FOOTNOTE_EMBEDDER=onnx`, questions are encoded by the ONNX export that
 the index build folder holds, so neither torch nor sentence-transformers is imported to
 serve. Torch is loaded only to build an index that has no exported encoder yet (the
 first build, or a new version of the bundled model); the build exports one.
@@ -13,8 +14,9 @@ from pathlib import Path
 
 from footnote.settings import Settings
 from index.build import ensure_index, has_encoder
-from index.embeddings import Embedder, SentenceTransformerEmbedder, bundled_model_path
+from index.embeddings import Embedder, SentenceTransformerEmbedder
 from index.errors import IndexError_, ModelUnavailableError
+from index.models import model_path
 from rag.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
@@ -29,15 +31,26 @@ def _onnx(settings: Settings, index_dir: Path | None, threads: int | None) -> Em
     from index.onnx_embedder import OnnxEmbedder
 
     try:
-        return OnnxEmbedder.from_index(index_dir or settings.index_dir, threads)
+        embedder = OnnxEmbedder.from_index(index_dir or settings.index_dir, threads)
     except IndexError_ as exc:
         log.info("no usable ONNX encoder (%s); using the torch encoder", exc)
         return None
+    if not embedder.gives_tokens:
+        log.info("the index's encoder predates token vectors; the torch encoder re-exports it")
+        return None
+    wanted = settings.model_spec().name
+    if embedder.name != wanted:
+        log.info("the index's encoder is %s, FOOTNOTE_MODEL wants %s", embedder.name, wanted)
+        return None
+    return embedder
 
 
-def _torch(threads: int | None) -> Embedder | None:
+def _torch(settings: Settings, threads: int | None) -> Embedder | None:
+    spec = settings.model_spec()
     try:
-        return SentenceTransformerEmbedder(threads=threads)
+        return SentenceTransformerEmbedder(
+            model_path(spec, settings.model_cache_dir()), threads=threads, spec=spec
+        )
     except (ModelUnavailableError, ImportError, OSError) as exc:
         log.warning("embedding model unavailable, answering from BM25 alone: %s", exc)
         return None
@@ -56,7 +69,7 @@ def load_embedder(settings: Settings, index_dir: Path | None = None) -> Embedder
         embedder = _onnx(settings, index_dir, settings.threads or ONNX_THREADS)
         if embedder is not None:
             return embedder
-    return _torch(settings.threads)
+    return _torch(settings, settings.threads)
 
 
 def build_embedder(settings: Settings, index_dir: Path | None = None) -> Embedder | None:
@@ -69,12 +82,24 @@ def build_embedder(settings: Settings, index_dir: Path | None = None) -> Embedde
 
         embedder = _onnx(settings, index_dir, settings.threads)
         try:
-            current = encoder_fingerprint(bundled_model_path())
+            current = encoder_fingerprint(
+                model_path(settings.model_spec(), settings.model_cache_dir())
+            )
         except ModelUnavailableError:
             current = None
         if isinstance(embedder, OnnxEmbedder) and embedder.fingerprint() == current:
             return embedder
-    return _torch(settings.threads)
+    return _torch(settings, settings.threads)
+
+
+def training_embedder(settings: Settings) -> Embedder:
+    """The torch encoder `footnote train` reads articles with; an error naming the fix if absent."""
+    # One thread unless told otherwise: batches of short texts gain little from a second,
+    # and on a shared machine torch's spinning threads were 4-30x slower (2 cores, loaded).
+    embedder = _torch(settings, settings.threads or 1)
+    if embedder is None:
+        raise ModelUnavailableError("training needs the embedding model; run `make install`")
+    return embedder
 
 
 def limit_search_threads() -> None:

@@ -6,12 +6,14 @@ the documentation; `tests/test_settings.py` fails when the README's table misses
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from index.models import MODELS, ModelKey, ModelSpec
 from index.sentences import SPLITTER_VERSION
 from index.store import BuildConfig
 from rag.answer import AnswerConfig
@@ -37,6 +39,16 @@ class Settings(BaseSettings):
         default="onnx",
         description="Query encoder backend: onnx (the model exported into the index at build "
         "time, no torch at run time), torch, or none (BM25 only).",
+    )
+    model: ModelKey = Field(
+        default="minilm",
+        description="Embedding model: minilm (all-MiniLM-L6-v2, fast) or mpnet "
+        "(all-mpnet-base-v2, stronger, about 10x the encoding time); another model means a rebuild.",
+    )
+    model_cache: Path | None = Field(
+        default=None,
+        description="Folder all-mpnet-base-v2 is assembled into from its PyPI pieces, once "
+        "(unset: $XDG_CACHE_HOME/footnote/models, else ~/.cache/footnote/models).",
     )
     top_k: int = Field(default=6, ge=1, le=50, description="Passages read per question.")
     rrf_k: float = Field(default=60.0, gt=0, description="Reciprocal rank fusion constant k.")
@@ -96,6 +108,18 @@ class Settings(BaseSettings):
                 f"FOOTNOTE_CHUNK_SIZE ({self.chunk_size})"
             )
         return self
+
+    def model_spec(self) -> ModelSpec:
+        """The embedding model FOOTNOTE_MODEL names."""
+        return MODELS[self.model]
+
+    def model_cache_dir(self) -> Path:
+        """Where assembled models live: a user cache, shared by every checkout of this user."""
+        if self.model_cache is not None:
+            return self.model_cache
+        xdg = os.environ.get("XDG_CACHE_HOME")
+        base = Path(xdg) if xdg else Path.home() / ".cache"
+        return base / "footnote" / "models"
 
     def build_config(self) -> BuildConfig:
         """The settings that change what an index holds."""

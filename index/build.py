@@ -10,9 +10,9 @@ import numpy as np
 
 from index.chunks import Chunk, make_chunks
 from index.documents import Document, load_documents
-from index.embeddings import Embedder, EncoderWriter
+from index.embeddings import Embedder, EncoderWriter, TokenVectors
 from index.errors import IndexMissingError, IndexStaleError
-from index.normalize import normalize
+from index.normalize import NormalizedText, normalize, normalize_with_offsets
 from index.progress import Progress, Stages
 from index.sentences import SPLITTER_VERSION, Sentence, split_sentences
 from index.store import (
@@ -21,6 +21,7 @@ from index.store import (
     Index,
     build_lock,
     load_index,
+    pack_token_vectors,
     read_manifest,
     save_index,
 )
@@ -82,9 +83,18 @@ def build_index(
         index.chunk_vectors = _encode(
             embedder, [normalize(_chunk_context(c)) for c in chunks], "chunks", stages
         )
-        index.sentence_vectors = _encode(
-            embedder, [normalize(s.text) for s in sentences], "sentences", stages
-        )
+        views = [normalize_with_offsets(s.text) for s in sentences]
+        if _gives_tokens(embedder):
+            # The same model run gives the sentence vectors and every token's vector.
+            index.sentence_vectors, tokens = _encode_with_tokens(
+                embedder, [v.text for v in views], stages
+            )
+            index.token_vectors, index.token_offsets, index.token_spans = pack_token_vectors(
+                [_in_original(t, v) for t, v in zip(tokens, views, strict=True)],
+                embedder.dimension,
+            )
+        else:
+            index.sentence_vectors = _encode(embedder, [v.text for v in views], "sentences", stages)
         index.vocabulary_vectors = _encode(embedder, vocabulary, "words", stages)
         flat = faiss.IndexFlatIP(embedder.dimension)
         if len(chunks):
@@ -116,6 +126,36 @@ def _save(index: Index, index_dir: Path, embedder: Embedder | None, stages: Stag
     writer = _encoder_writer(embedder) if index.has_vectors else None
     stages.next("saving" + (" and exporting the ONNX query encoder" if writer else ""))
     save_index(index, index_dir, writer)
+
+
+def _encode_with_tokens(
+    embedder: Embedder, texts: list[str], stages: Stages
+) -> tuple[np.ndarray, list[TokenVectors]]:
+    """`embedder.encode_with_tokens(texts)`, a slice at a time under a progress bar."""
+    stages.next(f"embedding {len(texts)} sentences and their tokens")
+    vectors, tokens = [], []
+    with stages.bar(len(texts), "sentences", unit="sentence") as bar:
+        for start in range(0, max(len(texts), 1), _ENCODE_SLICE):
+            part = texts[start : start + _ENCODE_SLICE]
+            found, part_tokens = embedder.encode_with_tokens(part)
+            vectors.append(found)
+            tokens.extend(part_tokens)
+            bar.update(len(part))
+    return np.vstack(vectors), tokens
+
+
+def _in_original(tokens: TokenVectors, view: NormalizedText) -> TokenVectors:
+    """Token spans into the sentence as written (the store's contract), not into the
+    normalised text the model read."""
+    if not view.starts or not len(tokens):
+        return tokens
+    spans = [view.original_span(int(a), max(int(b), int(a) + 1)) for a, b in tokens.spans]
+    return TokenVectors(tokens.vectors, np.asarray(spans, dtype=np.int32).reshape(-1, 2))
+
+
+def _gives_tokens(embedder: Embedder | None) -> bool:
+    """Whether the embedder gives token vectors (a minimal one may give only `encode`)."""
+    return callable(getattr(embedder, "encode_with_tokens", None))
 
 
 def _chunk_context(chunk: Chunk) -> str:
@@ -189,6 +229,8 @@ def _rebuild_reason(
         return reason, None
     index = load_index(index_dir)
     writer = _encoder_writer(embedder)
+    if index.has_vectors and _gives_tokens(embedder) and not index.has_token_vectors:
+        return "it has no token vectors yet", None
     if embedder is None or (
         index.has_vectors and (has_encoder(index) or not want_encoder or writer is None)
     ):

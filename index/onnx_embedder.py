@@ -8,7 +8,8 @@ and `name` is the same, so an index serves either backend.
 An index build folder holds the encoder as three files, listed with their sha256 in the
 manifest like every other file:
 
-    encoder.onnx       the graph, inputs input_ids/attention_mask/token_type_ids
+    encoder.onnx       the graph: inputs input_ids, attention_mask (and token_type_ids for BERT
+                       models, not MPNet); outputs sentence_embedding, token_embeddings
     tokenizer.json     the model's tokenizer, truncating at the model's max length
     encoder.json       name, dimension, max length and the fingerprint of the source model
 
@@ -28,13 +29,16 @@ from typing import Any
 
 import numpy as np
 
-from index.embeddings import MODEL_NAME
+from index.embeddings import MODEL_NAME, TokenVectors, token_vectors
 from index.errors import IndexCorruptError, ModelUnavailableError
 from index.store import ENCODER_CONFIG_FILE as CONFIG_FILE
 from index.store import ENCODER_FILE, ENCODER_FILES, TOKENIZER_FILE, read_manifest, sha256_file
 
 # Bumped when the exported graph changes, so older exports are not carried forward.
-EXPORT_VERSION = 1
+# 2: the graph also outputs the token vectors, and takes token_type_ids only if the model does.
+EXPORT_VERSION = 2
+SENTENCE_OUTPUT = "sentence_embedding"
+TOKEN_OUTPUT = "token_embeddings"
 # Texts per run of the graph when encoding many (at build time): longer batches pad more.
 BATCH = 32
 
@@ -78,6 +82,7 @@ class OnnxEmbedder:
             str(folder / ENCODER_FILE), options, providers=["CPUExecutionProvider"]
         )
         self._inputs = {i.name for i in self._session.get_inputs()}
+        self._outputs = [o.name for o in self._session.get_outputs()]
 
     @classmethod
     def from_index(cls, index_dir: Path, threads: int | None = 1) -> OnnxEmbedder:
@@ -106,25 +111,57 @@ class OnnxEmbedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         if len(texts) <= BATCH:
-            return self._run(texts)
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+            return self._run(texts)[0]
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        for start in range(0, len(order), BATCH):
-            rows = order[start : start + BATCH]
-            out[rows] = self._run([texts[i] for i in rows])
+        for rows in _batches(texts):
+            out[rows] = self._run([texts[i] for i in rows])[0]
         return out
 
-    def _run(self, texts: list[str]) -> np.ndarray:
+    @property
+    def gives_tokens(self) -> bool:
+        """Whether the graph outputs token vectors (exports before version 2 do not)."""
+        return TOKEN_OUTPUT in self._outputs
+
+    def encode_with_tokens(self, texts: list[str]) -> tuple[np.ndarray, list[TokenVectors]]:
+        """The rows `encode` gives, and each text's token vectors, from the same graph run."""
+        if not self.gives_tokens:
+            raise EncoderMissingError(
+                f"the encoder in {self.folder} was exported without token vectors; "
+                "run `footnote build` to export it again"
+            )
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        tokens: list[TokenVectors | None] = [None] * len(texts)
+        for rows in _batches(texts):
+            vectors, per_text = self._run([texts[i] for i in rows], with_tokens=True)
+            out[rows] = vectors
+            for row, item in zip(rows, per_text, strict=True):
+                tokens[row] = item
+        return out, [t for t in tokens if t is not None]
+
+    def _run(
+        self, texts: list[str], with_tokens: bool = False
+    ) -> tuple[np.ndarray, list[TokenVectors]]:
         encodings = self._tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        feeds = {
-            "input_ids": ids,
-            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
-        }
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feeds["token_type_ids"] = np.zeros_like(ids)
-        (vectors,) = self._session.run(None, feeds)
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+        if not with_tokens:
+            (vectors,) = self._session.run([SENTENCE_OUTPUT], feeds)
+            return np.ascontiguousarray(vectors, dtype=np.float32), []
+        vectors, hidden = self._session.run([SENTENCE_OUTPUT, TOKEN_OUTPUT], feeds)
+        tokens = []
+        for n, encoding in enumerate(encodings):
+            real = int(mask[n].sum())
+            tokens.append(
+                token_vectors(
+                    hidden[n, :real],
+                    encoding.offsets[:real],
+                    encoding.special_tokens_mask[:real],
+                )
+            )
+        return np.ascontiguousarray(vectors, dtype=np.float32), tokens
 
     def write_encoder(self, folder: Path) -> None:
         """Put this encoder's files into a new build folder (hard links when possible)."""
@@ -138,6 +175,12 @@ class OnnxEmbedder:
     def fingerprint(self) -> str | None:
         """The source model's fingerprint recorded at export (see index.onnx_export)."""
         return self.config.get("fingerprint")
+
+
+def _batches(texts: list[str]) -> list[list[int]]:
+    """Indices of `texts` in runs of BATCH, longest first, so that a run pads little."""
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    return [order[start : start + BATCH] for start in range(0, len(order), BATCH)]
 
 
 def encoder_fingerprint(model_path: Path) -> str:

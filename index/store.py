@@ -6,6 +6,12 @@ Layout of an index folder:
     INDEX_DIR/builds/<build-id>/manifest.json  (format, model, sources, settings, file sha256s)
     INDEX_DIR/builds/<build-id>/*.json|*.npy|*.faiss
 
+Token vectors (the encoder's vector for every token of every sentence, see
+index.embeddings.TokenVectors) are three arrays: token_vectors.npy (total_tokens, dim)
+float16, token_offsets.npy (n_sentences + 1) int64 row pointers (sentence i owns rows
+offsets[i]:offsets[i+1]), token_spans.npy (total_tokens, 2) int32 character offsets into
+the sentence's text. float16 halves their size; the cosines they give move by about 1e-3.
+
 A build writes a new folder and then replaces the `current` link with one rename, so a
 build that dies halfway leaves the previous index in place and usable.
 """
@@ -29,6 +35,7 @@ import numpy as np
 
 from index.chunks import Chunk
 from index.documents import Document
+from index.embeddings import TokenVectors
 from index.errors import IndexCorruptError, IndexMissingError, IndexStaleError
 from index.sentences import SPLITTER_VERSION, Sentence
 
@@ -72,11 +79,52 @@ class Index:
     faiss_index: Any = None
     root: Path | None = None
     manifest: dict[str, Any] = field(default_factory=dict)
+    token_vectors: np.ndarray | None = None
+    token_offsets: np.ndarray | None = None
+    token_spans: np.ndarray | None = None
 
     @property
     def has_vectors(self) -> bool:
         """Whether dense retrieval is possible with this index."""
         return self.chunk_vectors is not None and self.faiss_index is not None
+
+    @property
+    def has_token_vectors(self) -> bool:
+        """Whether the build holds each sentence's token vectors."""
+        return self.token_vectors is not None and self.token_offsets is not None
+
+    def sentence_token_vectors(self, i: int) -> TokenVectors:
+        """The token vectors of sentence `i` (spans are offsets into that sentence's text)."""
+        if self.token_vectors is None or self.token_offsets is None or self.token_spans is None:
+            raise IndexStaleError(
+                "this index holds no token vectors (built before they existed, or without a "
+                "model); run `footnote build` to rebuild it"
+            )
+        if not 0 <= i < len(self.sentences):
+            raise IndexError(f"sentence {i} out of range (0..{len(self.sentences) - 1})")
+        start, end = int(self.token_offsets[i]), int(self.token_offsets[i + 1])
+        vectors = np.asarray(self.token_vectors[start:end], dtype=np.float32)
+        # Rows were unit length before float16 rounding: restore that exactly.
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        return TokenVectors(vectors, np.array(self.token_spans[start:end], dtype=np.int32))
+
+
+def pack_token_vectors(
+    per_sentence: list[TokenVectors], dimension: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One (total_tokens, dim) float16 array, its int64 row pointers and int32 spans."""
+    counts = np.array([len(t) for t in per_sentence], dtype=np.int64)
+    offsets = np.zeros(len(per_sentence) + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    if not per_sentence or not offsets[-1]:
+        return (
+            np.zeros((0, dimension), dtype=np.float16),
+            offsets,
+            np.zeros((0, 2), dtype=np.int32),
+        )
+    vectors = np.concatenate([t.vectors for t in per_sentence]).astype(np.float16)
+    spans = np.concatenate([t.spans for t in per_sentence]).astype(np.int32)
+    return vectors, offsets, spans
 
 
 def sha256_file(path: Path) -> str:
@@ -165,6 +213,10 @@ def save_index(index: Index, index_dir: Path, extras: Callable[[Path], None] | N
             np.save(staging / "sentence_vectors.npy", index.sentence_vectors)
             np.save(staging / "vocabulary_vectors.npy", index.vocabulary_vectors)
             faiss.write_index(index.faiss_index, str(staging / "chunks.faiss"))
+        if index.has_token_vectors:
+            np.save(staging / "token_vectors.npy", index.token_vectors)
+            np.save(staging / "token_offsets.npy", index.token_offsets)
+            np.save(staging / "token_spans.npy", index.token_spans)
         if extras is not None:
             extras(staging)
         files = {p.name: sha256_file(p) for p in sorted(staging.iterdir())}
@@ -324,5 +376,19 @@ def load_index(index_dir: Path, mmap: bool = True) -> Index:
         if index.chunk_vectors.shape != expected or index.faiss_index.ntotal != len(chunks):
             raise IndexCorruptError(
                 f"the vectors at {index_dir} do not match its chunks; run `footnote build`"
+            )
+    if "token_vectors.npy" in manifest["files"]:
+        mode = "r" if mmap else None
+        index.token_vectors = np.load(root / "token_vectors.npy", mmap_mode=mode)
+        index.token_offsets = np.load(root / "token_offsets.npy", mmap_mode=mode)
+        index.token_spans = np.load(root / "token_spans.npy", mmap_mode=mode)
+        total = int(index.token_offsets[-1]) if len(index.token_offsets) else -1
+        if (
+            len(index.token_offsets) != len(sentences) + 1
+            or index.token_vectors.shape != (total, model.get("dimension"))
+            or index.token_spans.shape != (total, 2)
+        ):
+            raise IndexCorruptError(
+                f"the token vectors at {index_dir} do not match its sentences; run `footnote build`"
             )
     return index

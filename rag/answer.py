@@ -77,53 +77,25 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True)
 class AnswerConfig:
-    """How sentences are weighed, how many are cited and when to abstain."""
+    """How many sentences are cited, and how many shown as related with an abstention."""
 
-    dense_weight: float = 1.0
-    lexical_weight: float = 1.3
-    passage_weight: float = 0.15
-    context_weight: float = 0.3
-    type_weight: float = 0.3
-    anchor_weight: float = 0.2
-    repeat_penalty: float = 0.2
-    adjacent_bonus: float = 0.1
     max_sentences: int = 3
-    extra_sentence_margin: float = 0.15
-    min_dense: float = 0.2
-    min_score: float = 0.8
-    min_lexical_bm25: float = 0.1
-    type_window: int = 3
-    synonym_threshold: float = 0.6
     related_count: int = 2
-
-
-def score(candidate: Candidate, config: AnswerConfig) -> float:
-    """One number per sentence: meaning, shared words, passage rank and answer type."""
-    value = (
-        config.dense_weight * candidate.dense
-        + config.lexical_weight * candidate.lexical
-        + config.passage_weight * candidate.passage
-        + config.context_weight * candidate.context
-        + config.type_weight * candidate.type_match
-        + config.anchor_weight * candidate.anchored
-    )
-    return (
-        value
-        - config.repeat_penalty * candidate.repeated
-        + config.adjacent_bonus * candidate.adjacent
-    )
+    synonym_threshold: float = 0.6
 
 
 def select(
-    ranked: list[tuple[Candidate, float]], config: AnswerConfig
+    ranked: list[tuple[Candidate, float]], extra_citation: float, config: AnswerConfig
 ) -> list[tuple[Candidate, float]]:
-    """From candidates ranked best first: the best, and up to two more that score nearly as well."""
+    """From candidates ranked best first with their probability of holding the answer: the
+    best, and up to two more that are themselves likely (`extra_citation`, learned) to hold it.
+    """
     if not ranked:
         return []
-    first, best = ranked[0]
+    first, _ = ranked[0]
     chosen = [ranked[0]]
     for cand, value in ranked[1:]:
-        if len(chosen) >= config.max_sentences or value < best - config.extra_sentence_margin:
+        if len(chosen) >= config.max_sentences or value < extra_citation:
             break
         # When the question asks for a person, figure or date, a further sentence must hold
         # one as fully as the first does: "Who is Korea's president?" wants no other people.
@@ -145,13 +117,13 @@ def abstention_reason(
     coverage: Coverage,
     kind: AnswerType | None,
     dense_available: bool,
-    config: AnswerConfig,
     absent_person: str | None = None,
-) -> str | None:
-    """Why the article does not answer the question (a sentence for the reader), or None."""
+    type_window: int = 3,
+) -> str:
+    """Why the article does not answer the question, in a sentence for the reader: the
+    strongest sign among those the scorer weighed, or a plain one."""
     if not ranked:
         return "Nothing in it matches the question."
-    best, value = ranked[0]
     if coverage.missing_names:
         shown = ", ".join(coverage.missing_names_shown[:3])
         return f"It never mentions {shown}."
@@ -159,13 +131,11 @@ def abstention_reason(
         return f"It never mentions the {coverage.missing_focus_shown}."
     if absent_person:
         return f"Its sentences that come closest do not involve {absent_person}."
-    if kind in _TYPED_KINDS and not any(c.type_match > 0 for c, _ in ranked[: config.type_window]):
+    if kind in _TYPED_KINDS and not any(c.type_match > 0 for c, _ in ranked[:type_window]):
         return f"Its closest sentences give no {_TYPED_KINDS[kind]} for that."
-    if dense_available and (best.dense < config.min_dense or value < config.min_score):
-        return "Its closest sentences are about something else."
-    if not dense_available and best.lexical < config.min_lexical_bm25:
+    if not dense_available:
         return "Too few of the question's words occur in it."
-    return None
+    return "Its closest sentences are about something else."
 
 
 def _citation(number: int, candidate: Candidate, value: float, related: bool = False) -> Citation:

@@ -93,7 +93,19 @@ def contextualize(
         # turn's words would only pull retrieval back to what was already answered.
         return Followup(rewritten, rewritten, cited)
     earlier = " ".join(t.word for turn in turns[-2:] for t in key_terms(turn.question))
+    # "Why is that too much?" after "$350 billion": the thing answered is what "that" is.
+    answered = _answered_thing(last)
+    if answered and _THING_PRONOUN.search(rewritten):
+        earlier = f"{answered} {earlier}"
     return Followup(rewritten, f"{rewritten} {earlier}".strip(), cited)
+
+
+def _answered_thing(turn: Turn) -> str | None:
+    """The very thing an earlier answer gave (its first citation's highlight), if any."""
+    if not (turn.answer and turn.answer.answered and turn.answer.citations):
+        return None
+    first = turn.answer.citations[0]
+    return first.text[first.highlight[0] : first.highlight[1]] if first.highlight else None
 
 
 class ConversationStore:

@@ -15,7 +15,7 @@ from functools import cached_property
 
 import numpy as np
 
-from index.embeddings import Embedder
+from index.embeddings import Embedder, TokenVectors
 from index.normalize import normalize, normalize_with_offsets
 from index.store import Index
 from index.tokens import STOPWORDS, Terms, tokenize, words
@@ -26,7 +26,6 @@ from rag.answer import (
     abstain,
     abstention_reason,
     compose,
-    score,
     select,
 )
 from rag.answer_types import (
@@ -38,8 +37,15 @@ from rag.answer_types import (
     question_type,
 )
 from rag.conversation import Followup, Turn, contextualize
-from rag.coverage import Coverage, Vocabulary, check_coverage, terms_to_embed
+from rag.coverage import Coverage, Vocabulary, check_coverage, key_terms, terms_to_embed
 from rag.errors import QuestionError, RetrievalUnavailableError, UnknownDocumentError
+from rag.features import (
+    QuestionSignals,
+    SentenceSignals,
+    question_row,
+    sentence_rows,
+    word_match,
+)
 from rag.retrieve import (
     BM25Retriever,
     DenseRetriever,
@@ -49,8 +55,11 @@ from rag.retrieve import (
     Query,
     Retriever,
 )
+from rag.scorer import BM25_KEY, Scorer, read_scorer, scorer_key, scorer_path
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_WORD_SPAN = re.compile(r"(?:[A-Za-z]\.){2,}|[\w’'-]+")
+_TYPED = frozenset({AnswerType.PERSON, AnswerType.QUANTITY, AnswerType.DATE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +81,23 @@ class Result:
     ranked: list[tuple[Candidate, float]] = field(default_factory=list)
     coverage: Coverage | None = None
     abstention: str | None = None
+    confidence: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What was measured about one question before the scorer decides (see `Pipeline.evidence`)."""
+
+    question: str
+    mode: Mode
+    passages: list[Passage]
+    candidates: list[Candidate]
+    rows: np.ndarray
+    word_matches: list[np.ndarray | None]
+    kind: AnswerType | None
+    coverage: Coverage
+    names: frozenset[str]
+    followup: bool
 
 
 def clean_question(question: object, max_chars: int) -> str:
@@ -102,6 +128,19 @@ def _highlight(
     view = normalize_with_offsets(text)
     span, strength = find_highlight(view.text, kind, names, question_words)
     return (view.original_span(*span) if span else None), strength
+
+
+def _content_word_vectors(question: str, tokens: TokenVectors) -> np.ndarray:
+    """One unit vector per content word of the question: the mean of its tokens' vectors."""
+    rows = []
+    for match in _WORD_SPAN.finditer(question):
+        if not key_terms(match.group()):
+            continue
+        inside = (tokens.spans[:, 0] < match.end()) & (tokens.spans[:, 1] > match.start())
+        if inside.any():
+            vector = tokens.vectors[inside].mean(axis=0)
+            rows.append(vector / max(float(np.linalg.norm(vector)), 1e-9))
+    return np.asarray(rows, dtype=np.float32).reshape(-1, tokens.vectors.shape[1])
 
 
 class _LRU:
@@ -145,6 +184,7 @@ class Pipeline:
         default_mode: Mode = Mode.HYBRID,
         max_question_chars: int = 500,
         cache_size: int = 1024,
+        scorers: dict[str, Scorer] | None = None,
     ) -> None:
         self.index = index
         self.retrieval = retrieval or RetrievalConfig()
@@ -156,6 +196,9 @@ class Pipeline:
         self._hybrid: Retriever | None = None
         self._embedder: Embedder | None = None
         self._vectors = _LRU(cache_size)
+        self._word_vectors = _LRU(cache_size)
+        self._scorers: dict[str, Scorer] = dict(scorers or {})
+        self._doc_sentences = Counter(s.doc_id for s in index.sentences)
         # Readers under one story ask the same things: recent answers, keyed by all that
         # decides them (cleaned question, article, mode, earlier turns); cleared when the
         # embedder is attached, since that changes the mode answers use.
@@ -254,6 +297,31 @@ class Pipeline:
                 found[text] = vector
         return found
 
+    def uses_only_article_words(self, question: str, doc_id: str | None = None) -> bool:
+        """Whether every key term of the question occurs in the article (or a form of it):
+        the unanswerable questions hardest to tell apart, since only the missing answer does."""
+        vocabulary, _ = self._document_context(doc_id)
+        return all(vocabulary.literal(t.word) for t in key_terms(question))
+
+    def warm(self, questions: list[str], doc_id: str | None = None) -> None:
+        """Encode many questions in batches before asking them one by one (eval, training):
+        the same vectors `ask` would compute, far faster than one encoding per question."""
+        if self._embedder is None:
+            return
+        vocabulary, _ = self._document_context(doc_id)
+        texts = []
+        cleaned = [clean_question(q, self.max_question_chars) for q in questions]
+        for text in cleaned:
+            texts += [text, *terms_to_embed(text, vocabulary)]
+        self._encode(list(dict.fromkeys(texts)))
+        if self.index.has_token_vectors:
+            todo = [t for t in dict.fromkeys(cleaned) if self._word_vectors.get(t) is None]
+            for start in range(0, len(todo), 64):
+                batch = todo[start : start + 64]
+                _, tokens = self._embedder.encode_with_tokens(batch)
+                for text, found in zip(batch, tokens, strict=True):
+                    self._word_vectors.put(text, _content_word_vectors(text, found))
+
     def _weight(self, token: str) -> float:
         return self._idf.get(token, self._max_idf)
 
@@ -320,17 +388,32 @@ class Pipeline:
         found = self._words_around(row)
         return sum(1 for anchor in anchors if anchor & found) / len(anchors)
 
+    def _question_words(self, question: str, vocabulary: Vocabulary) -> np.ndarray | None:
+        """Unit vectors of the question's content words, from the encoder's token vectors
+        (one encoding, cached), or None when the encoder or the index has none."""
+        assert self._embedder is not None
+        if not self.index.has_token_vectors:
+            return None
+        cached = self._word_vectors.get(question)
+        if cached is not None:
+            return cached  # type: ignore[return-value]
+        _, (tokens,) = self._embedder.encode_with_tokens([question])
+        found = _content_word_vectors(question, tokens)
+        self._word_vectors.put(question, found)
+        return found
+
     def _candidates(
         self,
         passages: list[Passage],
         followup: Followup,
         vector: np.ndarray | None,
+        word_vectors: np.ndarray | None,
         kind: AnswerType | None,
         names: frozenset[str],
-    ) -> list[Candidate]:
+    ) -> tuple[list[Candidate], list[SentenceSignals]]:
         """Every sentence of the retrieved passages, with the evidence for choosing it."""
         if not passages:
-            return []
+            return [], []
         top = passages[0].score or 1.0
         chunk_similarity = (
             np.asarray(self.index.chunk_vectors[[p.chunk.id for p in passages]]) @ vector
@@ -354,29 +437,134 @@ class Pipeline:
         question_words = {w for w in words(followup.question) if w not in STOPWORDS}
         anchors = question_anchors(followup.question, names)
         candidates = []
+        signals = []
         for row, similarity in zip(rows, dense, strict=True):
             sentence = self.index.sentences[row]
             highlight, strength = _highlight(sentence.text, kind, names, question_words)
             key = (sentence.doc_id, sentence.id)
-            candidates.append(
-                Candidate(
-                    sentence=sentence,
-                    dense=float(similarity),
-                    lexical=self._lexical(query_tokens, row),
-                    anchored=self._anchored(anchors, row),
-                    passage=weight[row],
-                    context=context[row],
-                    type_match=strength,
-                    highlight=highlight,
-                    repeated=key in followup.cited,
-                    adjacent=key not in followup.cited
-                    and any(
-                        d == sentence.doc_id and abs(i - sentence.id) <= 2
-                        for d, i in followup.cited
-                    ),
+            candidate = Candidate(
+                sentence=sentence,
+                dense=float(similarity),
+                lexical=self._lexical(query_tokens, row),
+                anchored=self._anchored(anchors, row),
+                passage=weight[row],
+                context=context[row] if vector is not None else 0.0,
+                type_match=strength,
+                highlight=highlight,
+                repeated=key in followup.cited,
+                adjacent=key not in followup.cited
+                and any(
+                    d == sentence.doc_id and abs(i - sentence.id) <= 2 for d, i in followup.cited
+                ),
+            )
+            candidates.append(candidate)
+            matches = (
+                word_match(word_vectors, self.index.sentence_token_vectors(row).vectors)
+                if word_vectors is not None and len(word_vectors)
+                else None
+            )
+            count = self._doc_sentences[sentence.doc_id]
+            signals.append(
+                SentenceSignals(
+                    dense=candidate.dense,
+                    context=candidate.context,
+                    passage=candidate.passage,
+                    lexical=candidate.lexical,
+                    anchored=candidate.anchored,
+                    type_asked=kind in _TYPED,
+                    type_match=candidate.type_match,
+                    word_matches=matches,
+                    position=sentence.id / max(count - 1, 1),
+                    length=len(normalize(sentence.text)),  # as read: no invisible characters
+                    repeated=candidate.repeated,
+                    adjacent=candidate.adjacent,
                 )
             )
-        return candidates
+        return candidates, signals
+
+    def evidence(
+        self,
+        question: str,
+        turns: list[Turn] | None = None,
+        doc_id: str | None = None,
+        mode: Mode | None = None,
+    ) -> Evidence:
+        """Everything measured about a question before the scorer decides: the retrieved
+        passages, every candidate sentence and its feature row (what `footnote train` learns from)."""
+        text = clean_question(question, self.max_question_chars)
+        if doc_id is not None and doc_id not in self._doc_ids:
+            known = ", ".join(sorted(self._doc_ids)[:5])
+            raise UnknownDocumentError(
+                f"no article with id {doc_id!r} is indexed; known ids: {known}"
+            )
+        used = self.effective_mode(mode)
+        vocabulary, names = self._document_context(doc_id)
+        followup = contextualize(text, turns or [], names)
+        vector = None
+        word_vectors = None
+        term_vectors: dict[str, np.ndarray] | None = None
+        if used is not Mode.BM25:
+            missing = terms_to_embed(followup.question, vocabulary)
+            encoded = self._encode([followup.context, *missing])
+            vector = encoded[followup.context]
+            term_vectors = {w: encoded[w] for w in missing}
+            word_vectors = self._question_words(followup.question, vocabulary)
+        query = Query(followup.context, tokenize(followup.context), vector, doc_id)
+        retriever = {Mode.BM25: self._bm25, Mode.DENSE: self._dense, Mode.HYBRID: self._hybrid}[
+            used
+        ]
+        assert retriever is not None
+        passages = retriever.retrieve(query, self.retrieval.top_k)
+        kind = question_type(followup.question)
+        candidates, signals = self._candidates(
+            passages, followup, vector, word_vectors, kind, names
+        )
+        coverage = check_coverage(
+            followup.question, vocabulary, term_vectors, self.answering.synonym_threshold
+        )
+        return Evidence(
+            question=followup.question,
+            mode=used,
+            passages=passages,
+            candidates=candidates,
+            rows=sentence_rows(signals),
+            word_matches=[s.word_matches for s in signals],
+            kind=kind,
+            coverage=coverage,
+            names=names,
+            followup=followup.question != text or followup.context != text,
+        )
+
+    def question_features(
+        self, evidence: Evidence, logits: np.ndarray
+    ) -> tuple[np.ndarray, str | None]:
+        """The question's feature row given the sentence logits, and the person a
+        what-did-X-say question names whom its best sentence does not involve."""
+        best = evidence.candidates[int(np.argmax(logits))] if len(logits) else None
+        # Only for what-did-X-say questions: elsewhere a person is often a pronoun in the answer.
+        absent = (
+            self._absent_person(evidence.question, evidence.names, best)
+            if evidence.kind is AnswerType.QUOTE
+            else None
+        )
+        coverage = evidence.coverage
+        signals = QuestionSignals(
+            missing_names=len(coverage.missing_names),
+            missing_focus=coverage.missing_focus is not None,
+            missing_words=len(coverage.missing) - len(coverage.missing_names),
+            absent_person=absent is not None,
+            type_asked=evidence.kind in _TYPED,
+            followup=evidence.followup,
+        )
+        return question_row(logits, evidence.rows, evidence.word_matches, signals), absent
+
+    def scorer_for(self, mode: Mode) -> Scorer:
+        """The learned scorer for answers in `mode` (BM25's own when no vectors are read)."""
+        key = BM25_KEY if mode is Mode.BM25 else scorer_key(self.index.model_name)
+        with self._per_doc_lock:
+            if key not in self._scorers:
+                self._scorers[key] = read_scorer(scorer_path(None if key == BM25_KEY else key))
+            return self._scorers[key]
 
     def ask(
         self,
@@ -387,55 +575,45 @@ class Pipeline:
     ) -> Result:
         """Answer one question, in the context of earlier `turns` when given."""
         text = clean_question(question, self.max_question_chars)
-        if doc_id is not None and doc_id not in self._doc_ids:
-            known = ", ".join(sorted(self._doc_ids)[:5])
-            raise UnknownDocumentError(
-                f"no article with id {doc_id!r} is indexed; known ids: {known}"
-            )
         used = self.effective_mode(mode)
         key = (text, doc_id, used, tuple(turns or ()))
         cached = self._answers.get(key)
         if cached is not None:
             return cached  # type: ignore[return-value]
-        vocabulary, names = self._document_context(doc_id)
-        followup = contextualize(text, turns or [], names)
-        vector = None
-        term_vectors: dict[str, np.ndarray] | None = None
-        if used is not Mode.BM25:
-            missing = terms_to_embed(followup.question, vocabulary)
-            encoded = self._encode([followup.context, *missing])
-            vector = encoded[followup.context]
-            term_vectors = {w: encoded[w] for w in missing}
-        query = Query(followup.context, tokenize(followup.context), vector, doc_id)
-        retriever = {Mode.BM25: self._bm25, Mode.DENSE: self._dense, Mode.HYBRID: self._hybrid}[
-            used
-        ]
-        assert retriever is not None
-        passages = retriever.retrieve(query, self.retrieval.top_k)
-        kind = question_type(followup.question)
-        candidates = self._candidates(passages, followup, vector, kind, names)
-        coverage = check_coverage(
-            followup.question, vocabulary, term_vectors, self.answering.synonym_threshold
+        evidence = self.evidence(text, turns, doc_id, used)
+        scorer = self.scorer_for(evidence.mode)
+        logits = scorer.sentence_logits(evidence.rows)
+        row, absent = self.question_features(evidence, logits)
+        confidence = scorer.confidence(row)
+        probabilities = 1.0 / (1.0 + np.exp(-logits))
+        order = sorted(
+            range(len(evidence.candidates)),
+            key=lambda i: (-logits[i], evidence.candidates[i].sentence.id),
         )
-        ranked = sorted(
-            ((c, score(c, self.answering)) for c in candidates),
-            key=lambda cs: (-cs[1], cs[0].sentence.id),
-        )
-        chosen = select(ranked, self.answering)
-        # Only for what-did-X-say questions: elsewhere a person is often a pronoun in the answer.
-        absent = (
-            self._absent_person(followup.question, names, ranked[0][0] if ranked else None)
-            if kind is AnswerType.QUOTE
-            else None
-        )
-        reason = abstention_reason(
-            ranked, coverage, kind, vector is not None, self.answering, absent
-        )
-        if reason is None:
+        ranked = [(evidence.candidates[i], float(probabilities[i])) for i in order]
+        if ranked and confidence >= scorer.abstain_below:
+            chosen = select(ranked, scorer.extra_citation, self.answering)
+            # The first citation's score is the calibrated chance that it holds the answer.
+            chosen[0] = (chosen[0][0], confidence)
             answer = compose(chosen, used.value)
+            reason = None
         else:
-            answer = abstain(ranked[: self.answering.related_count], reason, used.value)
-        result = Result(answer, passages, followup.question, ranked, coverage, reason)
+            reason = abstention_reason(
+                ranked, evidence.coverage, evidence.kind, used is not Mode.BM25, absent
+            )
+            related = ranked[: self.answering.related_count]
+            if related:
+                related[0] = (related[0][0], confidence)
+            answer = abstain(related, reason, used.value)
+        result = Result(
+            answer,
+            evidence.passages,
+            evidence.question,
+            ranked,
+            evidence.coverage,
+            reason,
+            confidence,
+        )
         self._answers.put(key, result)
         return result
 

@@ -1,0 +1,57 @@
+"""`footnote train`: the command line of eval.train."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+
+from footnote.settings import Settings
+
+DEFAULT_SQUAD1 = Path("../shared/benchmarks/squad1-train.json")
+DEFAULT_SQUAD2 = Path("../shared/benchmarks/squad2-dev-half.json")
+
+
+def add_train(subparsers: argparse._SubParsersAction) -> None:
+    """Register `footnote train`."""
+    p = subparsers.add_parser(
+        "train",
+        help="learn the answerer's scorer from SQuAD and the dev questions (rag/models/)",
+        description="Fit the learned scorer for the configured encoder and for BM25 answers, "
+        "seeded, and write each with a record of its data and held-out figures.",
+    )
+    p.add_argument("--squad1", type=Path, default=DEFAULT_SQUAD1, help="SQuAD 1.0 train JSON")
+    p.add_argument("--squad2", type=Path, default=DEFAULT_SQUAD2, help="SQuAD 2.0 dev JSON")
+    p.add_argument("--out", type=Path, help="folder for the files (default: rag/models/)")
+    p.add_argument("--articles", type=int, default=48, help="SQuAD 1.0 articles to read")
+    p.add_argument("--seed", type=int, default=2026)
+    p.set_defaults(run=cmd_train)
+
+
+def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
+    """Train and write the scorer files."""
+    from eval.train import TrainConfig, train
+    from footnote.runtime import training_embedder
+    from rag.scorer import scorer_path, write_scorer
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    for path in (args.squad1, args.squad2):
+        if not path.exists():
+            raise SystemExit(f"footnote train: no such file {path}; pass --squad1/--squad2")
+    config = TrainConfig(
+        squad1=str(args.squad1),
+        squad2=str(args.squad2),
+        news_sources=tuple(str(s) for s in settings.sources),
+        seed=args.seed,
+        squad1_articles=args.articles,
+    )
+    embedder = training_embedder(settings)
+    scorers = train(config, embedder, settings.build_config())
+    for key, scorer in scorers.items():
+        path = scorer_path(None, args.out).with_name(f"{key}.json")
+        write_scorer(scorer, path)
+        print(f"wrote {path}")
+        print(json.dumps(scorer.record["news_dev_out_of_fold"]), "news dev (out of fold)")
+        print(json.dumps(scorer.record["squad2_held_out"]), "SQuAD 2.0 held-out articles")
+    return 0

@@ -1,0 +1,125 @@
+"""`footnote train` end to end on a tiny SQuAD-format set and the news dev split: the real
+model reads the articles; the file it writes is complete, loadable and reproducible."""
+
+import json
+
+import numpy as np
+import pytest
+
+from eval.train import TrainConfig, collect, train_mode
+from index.store import BuildConfig
+from rag.retrieve import Mode
+from rag.scorer import read_scorer, write_scorer
+
+pytestmark = [pytest.mark.model, pytest.mark.slow]
+
+TOPICS = [
+    (
+        "Harbor Bridge",
+        "The Harbor Bridge opened in 1931. It cost $4 million to build.",
+        "Engineers repainted it in 2004. The paint was a deep red chosen by the city council.",
+        [
+            ("When did the Harbor Bridge open?", "1931"),
+            ("How much did it cost to build?", "$4 million"),
+            ("What colour was the paint?", "deep red"),
+        ],
+    ),
+    (
+        "Lake Orin",
+        "Lake Orin lies north of the valley. Its deepest point is 310 metres.",
+        "Trout were introduced in 1952 by the fishery board. Swimming is banned in winter.",
+        [
+            ("How deep is Lake Orin?", "310 metres"),
+            ("When were trout introduced?", "1952"),
+            ("Who introduced trout?", "the fishery board"),
+        ],
+    ),
+    (
+        "Mount Vell",
+        "Mount Vell is the tallest peak of the range at 4,100 metres.",
+        "The first recorded ascent was by Ana Ruiz in 1899. A cable car reached the top in 1970.",
+        [
+            ("How tall is Mount Vell?", "4,100 metres"),
+            ("Who first climbed Mount Vell?", "Ana Ruiz"),
+            ("When did the cable car open?", "1970"),
+        ],
+    ),
+]
+
+
+def squad_file(path, impossible):
+    data = []
+    for n, (title, p1, p2, qas) in enumerate(TOPICS):
+        questions = []
+        for m, (q, a) in enumerate(qas):
+            context = p1 if a in p1 else p2
+            questions.append(
+                (
+                    context,
+                    {
+                        "id": f"{n}-{m}",
+                        "question": q,
+                        "answers": [{"text": a, "answer_start": context.index(a)}],
+                    },
+                )
+            )
+        if impossible:
+            questions.append(
+                (
+                    p1,
+                    {
+                        "id": f"{n}-x",
+                        "question": f"What is the name of {title}'s mayor?",
+                        "answers": [],
+                        "is_impossible": True,
+                    },
+                )
+            )
+        paragraphs = [
+            {"context": c, "qas": [q for cc, q in questions if cc == c]} for c in (p1, p2)
+        ]
+        data.append({"title": title, "paragraphs": paragraphs})
+    path.write_text(json.dumps({"data": data}))
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def corpora(tmp_path_factory, embedder):
+    tmp = tmp_path_factory.mktemp("train")
+    config = TrainConfig(
+        squad1=squad_file(tmp / "s1.json", impossible=False),
+        squad2=squad_file(tmp / "s2.json", impossible=True),
+        news_sources=("seeds",),
+        squad1_articles=2,
+        squad2_train_articles=2,
+        paragraphs=2,
+        questions_per_article=10,
+        foreign_questions=1,
+        folds=2,
+    )
+    corpora, held = collect(config, embedder, BuildConfig(), (Mode.HYBRID,))
+    return config, corpora[Mode.HYBRID], held
+
+
+def test_training_writes_a_complete_reproducible_scorer(corpora, tmp_path, embedder):
+    config, corpus, held = corpora
+    assert {e.source for e in corpus.examples} == {"squad1", "squad2", "squad2-held", "news-dev"}
+    assert len(held) == 1
+    # No follow-up and no test-split question is trained on.
+    news = corpus.of("news-dev")
+    assert news and all(e.item.split == "dev" and not e.item.followup for e in news)
+    scorer = train_mode(corpus, config, embedder.name)
+    again = train_mode(corpus, config, embedder.name)
+    assert scorer.to_dict() == again.to_dict()
+    path = tmp_path / "scorer.json"
+    write_scorer(scorer, path)
+    loaded = read_scorer(path)
+    assert np.all(np.isfinite(loaded.sentence.weights)) and np.all(
+        np.isfinite(loaded.question.weights)
+    )
+    assert 0.0 <= loaded.abstain_below <= 1.0 and 0.0 <= loaded.extra_citation <= 1.0
+    record = loaded.record
+    assert record["examples"]["news-dev"] == len(news)
+    assert record["held_out_squad_articles"] == [held[0].doc_id]
+    assert held[0].doc_id not in record["trained_squad_articles"]
+    assert record["news_dev_out_of_fold"]["questions"] == len(news)
