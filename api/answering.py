@@ -11,6 +11,7 @@ import dataclasses
 from fastapi.concurrency import run_in_threadpool
 
 from api.errors import ConversationNotFoundError, RequestShapeError
+from api.models import check_length
 from rag.answer import Answer
 from rag.conversation import ConversationStore, Turn
 from rag.pipeline import Pipeline
@@ -57,6 +58,7 @@ async def answer_question(
     always send their whole history (OpenAI's protocol) pass `remember=False`: nothing is
     stored and the answer has no conversation id.
     """
+    check_length(question, pipeline.max_question_chars)
     stored = earlier_turns(conversations, conversation_id, history)
 
     def work() -> tuple[list[Turn], Answer]:

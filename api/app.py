@@ -14,7 +14,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from api import openai_compat, routes_chat, routes_service
+from api import docs_page, openai_compat, routes_chat, routes_service
+from api.contract import install_contract
 from api.errors import install_error_handlers
 from api.limits import BodyLimitMiddleware, RateLimitMiddleware
 from api.observability import AccessLogMiddleware, Metrics
@@ -66,6 +67,9 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
         summary="Answers questions about a news article with its own sentences, cited.",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # /docs is served by api.docs_page from packaged assets, never from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.pipeline = pipeline
@@ -79,10 +83,12 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
     app.include_router(routes_chat.router)
     app.include_router(openai_compat.router)
     app.include_router(routes_service.router)
+    app.include_router(docs_page.router)
     if importlib.util.find_spec("api.widget") is not None:
         from api import widget
 
         app.include_router(widget.router)
+    install_contract(app, settings)
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.rate_limit_per_minute > 0:

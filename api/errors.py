@@ -52,22 +52,70 @@ def as_sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + ("" if text.endswith((".", "?", "!")) else ".")
 
 
+_UNION_TAGS = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
+"""Values of a discriminator that pydantic writes into an error's location (a message's role)."""
+
+_TYPE_ERRORS = frozenset({"string_type", "list_type", "bool_type", "model_type", "dict_type"})
+
+QUESTION_ERRORS = frozenset({"question_blank"})
+"""Validation errors about the question itself: their code is `invalid_question`."""
+
+
 def _field(loc: Sequence[Any]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     name = ""
-    for part in parts:
-        name += f"[{part}]" if part.isdigit() else (f".{part}" if name else part)
+    after_index = False
+    for raw in loc:
+        part = str(raw)
+        if raw in ("body", "query", "path", "header") and not name:
+            continue
+        # pydantic names the union member it tried ("function-after[...]", "list[ContentPart]")
+        # and the discriminator value after a list index ("messages", 0, "user", "content").
+        if "[" in part or (after_index and part in _UNION_TAGS):
+            after_index = False
+            continue
+        after_index = isinstance(raw, int)
+        name += f"[{part}]" if isinstance(raw, int) else (f".{part}" if name else part)
     return name
 
 
-def describe_validation_error(error: Mapping[str, Any]) -> str:
-    """One pydantic/FastAPI validation error as a sentence that says how to fix it."""
+def json_position(document: str | bytes | None, pos: int) -> str:
+    """Where in a JSON document a decoding error is, as Python's json module says it."""
+    if isinstance(document, bytes):
+        document = document.decode("utf-8", "replace")
+    if not isinstance(document, str):
+        return f"char {pos}"
+    line = document.count("\n", 0, pos) + 1
+    column = pos - document.rfind("\n", 0, pos)
+    return f"line {line} column {column} (char {pos})"
+
+
+def describe_validation_error(error: Mapping[str, Any], body: object = None) -> str:
+    """One pydantic/FastAPI validation error as a sentence that says how to fix it.
+
+    `body` is the request body as received, for saying where a JSON error is.
+
+    >>> describe_validation_error(
+    ...     {"type": "json_invalid", "loc": ("body", 14), "ctx": {"error": "Expecting value"}},
+    ...     '{"question": }',
+    ... )
+    'the request body is not valid JSON (Expecting value: line 1 column 15 (char 14))'
+    """
     kind = error.get("type", "")
-    field = _field(error.get("loc", ()))
+    loc = error.get("loc", ())
+    field = _field(loc)
     ctx = error.get("ctx") or {}
     if kind == "json_invalid":
         detail = ctx.get("error", "it cannot be parsed")
-        return f"the request body is not valid JSON ({detail})"
+        pos = loc[-1] if loc and isinstance(loc[-1], int) else None
+        where = f": {json_position(body, pos)}" if pos is not None else ""
+        return f"the request body is not valid JSON ({detail}{where})"
+    if kind in QUESTION_ERRORS:
+        message = str(error.get("msg", "the question is empty"))
+        return message if field == "question" else f"the field '{field}': {message}"
+    if kind == "union_tag_invalid":
+        return f"the field '{field}.role' must be one of {ctx.get('expected_tags', 'the roles')}"
+    if kind == "union_tag_not_found":
+        return f"the field '{field}.role' is required"
     if kind == "missing":
         if not field:
             return "the request needs a JSON body"
@@ -77,6 +125,8 @@ def describe_validation_error(error: Mapping[str, Any]) -> str:
     subject = f"the field '{field}'"
     if kind == "string_type":
         return f"{subject} must be text (a JSON string)"
+    if kind == "text_or_list_type":
+        return f"{subject} must be text (a JSON string) or a list of parts"
     if kind == "list_type":
         return f"{subject} must be a list"
     if kind == "bool_type":
@@ -95,9 +145,33 @@ def describe_validation_error(error: Mapping[str, Any]) -> str:
     return f"{subject}: {message}" if field else message
 
 
-def validation_message(errors: Sequence[Mapping[str, Any]]) -> str:
+def _most_telling(errors: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The errors worth saying, for a value that failed every member of a union.
+
+    A value that fails one member of a union (`content` as text or a list of parts) gets an
+    error from every member: the one whose type it has says what is wrong with it, so the
+    others' wrong-type errors are dropped; a value of neither type gets one error naming both.
+    """
+    by_field: dict[str, set[str]] = {}
+    for e in errors:
+        by_field.setdefault(_field(e.get("loc", ())), set()).add(str(e.get("type", "")))
+    kept: list[Mapping[str, Any]] = []
+    for e in errors:
+        field, kind = _field(e.get("loc", ())), e.get("type")
+        kinds = by_field[field]
+        if kind in _TYPE_ERRORS and kinds - _TYPE_ERRORS:
+            continue
+        if {"string_type", "list_type"} <= kinds and kind in ("string_type", "list_type"):
+            e = {**e, "type": "text_or_list_type"}
+        kept.append(e)
+    return kept
+
+
+def validation_message(errors: Sequence[Mapping[str, Any]], body: object = None) -> str:
     """Up to three validation errors in one message."""
-    described = list(dict.fromkeys(describe_validation_error(e) for e in errors))
+    described = list(
+        dict.fromkeys(describe_validation_error(e, body) for e in _most_telling(errors))
+    )
     text = "; ".join(described[:3]) or "the request is not valid"
     if len(described) > 3:
         text += f" (and {len(described) - 3} more)"
@@ -139,7 +213,11 @@ async def _footnote_error(request: Request, exc: FootnoteError) -> JSONResponse:
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-    return error_response(422, "invalid_request", validation_message(exc.errors()))
+    errors = _most_telling(exc.errors())
+    code = "invalid_question" if errors and errors[0].get("type") in QUESTION_ERRORS else None
+    return error_response(
+        422, code or "invalid_request", validation_message(errors, getattr(exc, "body", None))
+    )
 
 
 async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -21,6 +21,16 @@ UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 """Probes and scrapes are never rate limited: an orchestrator must always reach them."""
 
 
+def retry_message(seconds: int) -> str:
+    """The 429 message: when to try again, in words.
+
+    >>> retry_message(1), retry_message(30)
+    ('Too many requests from this address; try again in 1 second.', 'Too many requests from this address; try again in 30 seconds.')
+    """
+    unit = "second" if seconds == 1 else "seconds"
+    return f"Too many requests from this address; try again in {seconds} {unit}."
+
+
 def _too_large_message(limit: int) -> str:
     return f"The request body is larger than {limit:,} bytes; send a shorter question or history."
 
@@ -117,7 +127,7 @@ class RateLimitMiddleware:
             response = error_response(
                 429,
                 "rate_limited",
-                f"Too many requests from this address; try again in {seconds} seconds.",
+                retry_message(seconds),
                 headers={"Retry-After": str(seconds)},
             )
             await response(scope, receive, send)

@@ -6,9 +6,13 @@ return that dict as is, and these models document and check it.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from rag.errors import QuestionError
 
 MAX_HISTORY = 20
 """Earlier questions a client may send as `history` (the store keeps as many turns)."""
@@ -27,24 +31,89 @@ def _whole_characters(value: str) -> str:
 
 Text = Annotated[str, AfterValidator(_whole_characters)]
 
+BLANK = (
+    "\\u0000-\\u0020\\u007f-\\u00a0\\u00ad\\u034f\\u061c\\u115f\\u1160\\u1680\\u17b4\\u17b5"
+    "\\u180b-\\u180f\\u2000-\\u200f\\u2028-\\u202f\\u205f-\\u206f\\u3000\\u3164\\ufe00-\\ufe0f"
+    "\\ufeff\\uffa0\\ufff0-\\ufff8"
+)
+"""Characters a question may not consist of alone: spaces, control and invisible characters.
+
+Whitespace and control characters as the answerer folds them, plus the characters Unicode
+says are ignorable when rendered (zero-width spaces, joiners, direction marks, variation
+selectors, the byte order mark): a question made only of these shows the reader nothing.
+Written with \\uXXXX escapes, so JSON Schema (ECMA-262) and Python read the class alike.
+"""
+
+NON_BLANK = f"[^{BLANK}]"
+"""The `pattern` of a question: at least one character that is not in BLANK."""
+
+QUESTION_LIMIT = "x-footnote-max-question-chars"
+"""Marks the schemas whose `maxLength` is the FOOTNOTE_MAX_QUESTION_CHARS of the running app."""
+
+_NON_BLANK = re.compile(NON_BLANK)
+
+
+def _has_text(value: str) -> str:
+    if not _NON_BLANK.search(value):
+        raise PydanticCustomError(
+            "question_blank", "the question is empty; type a question about the article"
+        )
+    return value
+
+
+def has_text(value: str | None) -> bool:
+    """Whether `value` holds a character a reader would see (not only BLANK ones)."""
+    return bool(value) and _NON_BLANK.search(value or "") is not None
+
+
+Question = Annotated[
+    str,
+    AfterValidator(_whole_characters),
+    AfterValidator(_has_text),
+    Field(json_schema_extra={"minLength": 1, "pattern": NON_BLANK, QUESTION_LIMIT: True}),
+]
+"""A reader's question: text with something visible in it, at most
+FOOTNOTE_MAX_QUESTION_CHARS characters (checked where the setting is known: `check_length`)."""
+
+
+def check_length(question: str, max_chars: int, where: str = "the question") -> None:
+    """Refuse a question longer than the app's limit, before any work is done on it."""
+    if len(question) > max_chars:
+        raise QuestionError(
+            f"{where} is {len(question):,} characters long; keep it to {max_chars:,} "
+            "characters or fewer"
+        )
+
+
+NOT_BOTH = (
+    "send either conversation_id or history, not both: conversation_id continues a "
+    "conversation the service remembers, history replays one the client remembers"
+)
+
+
+def _chat_request_schema(schema: dict[str, Any]) -> None:
+    schema["examples"] = [
+        {"question": QUESTION},
+        {"question": FOLLOW_UP, "conversation_id": "5f0c6bd5a8a94f5e9b4f2b7c3d1e0a9f"},
+        {"question": FOLLOW_UP, "history": [QUESTION]},
+        {"question": "How much did Trump want South Korea to invest?", "doc_id": DOC_ID},
+    ]
+    # The rule of `_one_way_to_continue`, for clients and contract tests.
+    schema["not"] = {
+        "required": ["conversation_id", "history"],
+        "properties": {"conversation_id": {"type": "string"}, "history": {"type": "array"}},
+    }
+
 
 class ChatRequest(BaseModel):
-    """A reader's question, optionally continuing a conversation."""
+    """A reader's question, optionally continuing a conversation (by id or by history)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {"question": QUESTION},
-                {"question": FOLLOW_UP, "conversation_id": "5f0c6bd5a8a94f5e9b4f2b7c3d1e0a9f"},
-                {"question": FOLLOW_UP, "history": [QUESTION]},
-                {"question": "How much did Trump want South Korea to invest?", "doc_id": DOC_ID},
-            ]
-        }
-    )
+    model_config = ConfigDict(strict=True, json_schema_extra=_chat_request_schema)
 
-    question: Text = Field(
-        description="The reader's question; control characters are removed and the length "
-        "is limited (FOOTNOTE_MAX_QUESTION_CHARS, 500 by default).",
+    question: Question = Field(
+        description="The reader's question: some visible text (not only spaces or invisible "
+        "characters), at most FOOTNOTE_MAX_QUESTION_CHARS characters (500 by default); "
+        "control characters are removed.",
         examples=[QUESTION],
     )
     conversation_id: str | None = Field(
@@ -56,7 +125,8 @@ class ChatRequest(BaseModel):
         default=None,
         max_length=MAX_HISTORY,
         description="Earlier questions of the conversation, oldest first, for clients that "
-        "keep their own history; send this or `conversation_id`, not both.",
+        "keep their own history; send this or `conversation_id`, not both. Blank or too long "
+        "ones are skipped.",
         examples=[[QUESTION]],
     )
     doc_id: str | None = Field(
@@ -65,6 +135,12 @@ class ChatRequest(BaseModel):
         description="Answer from this article only (an id from GET /documents).",
         examples=[DOC_ID],
     )
+
+    @model_validator(mode="after")
+    def _one_way_to_continue(self) -> ChatRequest:
+        if self.conversation_id is not None and self.history is not None:
+            raise PydanticCustomError("conversation_and_history", NOT_BOTH)
+        return self
 
 
 class CitationModel(BaseModel):
@@ -174,13 +250,13 @@ class ReadyResponse(BaseModel):
     conversations: int
 
 
+def error_doc(description: str) -> dict[str, object]:
+    """An error response of the OpenAPI document: `description` with the ErrorResponse body."""
+    return {"model": ErrorResponse, "description": description}
+
+
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
-    status: {"model": ErrorResponse, "description": description}
-    for status, description in {
-        404: "Unknown conversation_id or doc_id.",
-        413: "The request body is larger than FOOTNOTE_MAX_BODY_BYTES.",
-        422: "The request is not valid: a message says what to fix.",
-        429: "Too many requests from this client; see the Retry-After header.",
-    }.items()
+    404: error_doc("Unknown conversation_id or doc_id."),
 }
-"""Error responses documented on the question endpoints."""
+"""The errors of the question endpoints that only they give; `api.contract` adds the
+statuses every route shares (400, 413, 422, 429, 503)."""

@@ -10,18 +10,30 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import AsyncIterator
-from typing import Any, Literal
+from collections.abc import AsyncIterator, Sequence
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from api import sse
 from api.answering import answer_question
 from api.deps import ConversationsDep, PipelineDep
-from api.errors import RequestShapeError
-from api.models import DOC_ID, ERROR_RESPONSES, FOLLOW_UP, MAX_HISTORY, QUESTION, Text
+from api.models import (
+    DOC_ID,
+    ERROR_RESPONSES,
+    FOLLOW_UP,
+    MAX_HISTORY,
+    NON_BLANK,
+    QUESTION,
+    QUESTION_LIMIT,
+    Question,
+    Text,
+    check_length,
+    has_text,
+)
 from api.observability import record_answer
 from rag.answer import Answer
 
@@ -32,56 +44,122 @@ router = APIRouter(prefix="/v1", tags=["openai"])
 class ContentPart(BaseModel):
     """One part of a multi-part message; only text parts are read."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
 
     type: str
     text: Text | None = None
 
 
-class ChatMessage(BaseModel):
-    """A message of the conversation, as OpenAI clients send it."""
+class UserContentPart(ContentPart):
+    """A part of a reader's message: its text counts toward the question's length limit."""
 
-    model_config = ConfigDict(extra="allow")
+    text: Annotated[Text, Field(json_schema_extra={QUESTION_LIMIT: True})] | None = None
 
-    role: Literal["system", "developer", "user", "assistant", "tool", "function"]
-    content: Text | list[ContentPart] | None = None
+
+class TextPart(BaseModel):
+    """A text part with something in it: what makes a multi-part user message readable."""
+
+    type: Literal["text"]
+    text: Annotated[str, Field(pattern=NON_BLANK)]
+
+
+def _parts_text(parts: Sequence[ContentPart]) -> str:
+    return " ".join(p.text for p in parts if p.type == "text" and p.text)
+
+
+def _readable_parts(parts: list[UserContentPart]) -> list[UserContentPart]:
+    if not has_text(_parts_text(parts)):
+        raise PydanticCustomError(
+            "question_blank",
+            "the reader's message has no text; give it a text part with the question",
+        )
+    return parts
+
+
+def _parts_schema(schema: dict[str, Any]) -> None:
+    # The rule of `_readable_parts`: at least one text part with visible text.
+    schema["contains"] = TextPart.model_json_schema()
+
+
+UserParts = Annotated[
+    list[UserContentPart],
+    AfterValidator(_readable_parts),
+    Field(min_length=1, json_schema_extra=_parts_schema),
+]
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="allow", strict=True)
 
     def text(self) -> str:
         """The message's text, its text parts joined."""
-        if isinstance(self.content, list):
-            return " ".join(p.text for p in self.content if p.type == "text" and p.text)
-        return self.content or ""
+        content = getattr(self, "content", None)
+        if isinstance(content, list):
+            return _parts_text(content)
+        return content or ""
+
+
+class UserMessage(_Message):
+    """A message of the reader: it must have text (the last one is the question)."""
+
+    role: Literal["user"]
+    content: Question | UserParts = Field(
+        description="The text, or parts of which the text ones are read (joined by spaces); "
+        "at most FOOTNOTE_MAX_QUESTION_CHARS characters of text in all."
+    )
+
+
+class OtherMessage(_Message):
+    """A message Footnote reads but does not need: instructions, earlier replies, tool output."""
+
+    role: Literal["system", "developer", "assistant", "tool", "function"]
+    content: Text | list[ContentPart] | None = None
+
+
+ChatMessage = Annotated[UserMessage | OtherMessage, Field(discriminator="role")]
+"""A message of the conversation as OpenAI clients send it, told apart by its `role`."""
+
+
+def _request_schema(schema: dict[str, Any]) -> None:
+    schema["examples"] = [
+        {
+            "model": MODEL_ID,
+            "messages": [
+                {"role": "user", "content": QUESTION},
+                {"role": "assistant", "content": "In a bid to thaw the ice, ... [1]"},
+                {"role": "user", "content": FOLLOW_UP},
+            ],
+        },
+        {"model": MODEL_ID, "messages": [{"role": "user", "content": QUESTION}], "stream": True},
+    ]
+    # The rule of `_has_a_question`: some message is the reader's.
+    schema["properties"]["messages"]["contains"] = {
+        "type": "object",
+        "properties": {"role": {"const": "user"}},
+        "required": ["role"],
+    }
 
 
 class ChatCompletionRequest(BaseModel):
-    """OpenAI's chat completion request; parameters Footnote has no use for are ignored."""
+    """OpenAI's chat completion request; parameters Footnote has no use for are ignored.
 
-    model_config = ConfigDict(
-        extra="allow",
-        json_schema_extra={
-            "examples": [
-                {
-                    "model": MODEL_ID,
-                    "messages": [
-                        {"role": "user", "content": QUESTION},
-                        {"role": "assistant", "content": "In a bid to thaw the ice, ... [1]"},
-                        {"role": "user", "content": FOLLOW_UP},
-                    ],
-                },
-                {
-                    "model": MODEL_ID,
-                    "messages": [{"role": "user", "content": QUESTION}],
-                    "stream": True,
-                },
-            ]
-        },
-    )
+    The question is the last user message; the user messages before it are the conversation.
+    Messages after it (an assistant's prefill, a tool's output) are read but not answered.
+    """
+
+    model_config = ConfigDict(extra="allow", strict=True, json_schema_extra=_request_schema)
 
     model: str = Field(default=MODEL_ID, max_length=200, description="Any name; one model answers.")
     messages: list[ChatMessage] = Field(
-        min_length=1, max_length=4 * MAX_HISTORY, description="The conversation, oldest first."
+        min_length=1,
+        max_length=4 * MAX_HISTORY,
+        description="The conversation, oldest first; at least one message is the reader's "
+        "(role `user`), and every reader's message has text.",
     )
-    stream: bool = Field(default=False, description="Send `chat.completion.chunk` events.")
+    stream: bool | None = Field(
+        default=False,
+        description="Send `chat.completion.chunk` events; null is false, as in OpenAI's API.",
+    )
     doc_id: str | None = Field(
         default=None,
         max_length=200,
@@ -89,15 +167,32 @@ class ChatCompletionRequest(BaseModel):
         examples=[DOC_ID],
     )
 
-    def question_and_history(self) -> tuple[str, list[str]]:
-        """The last user message, and the user messages before it (the latest MAX_HISTORY)."""
-        last = self.messages[-1]
-        if last.role != "user" or not last.text().strip():
-            raise RequestShapeError(
-                "the last message must be the reader's question: role 'user', with text"
-            )
-        earlier = [m.text() for m in self.messages[:-1] if m.role == "user" and m.text().strip()]
-        return last.text(), earlier[-MAX_HISTORY:]
+    @model_validator(mode="after")
+    def _has_a_question(self) -> ChatCompletionRequest:
+        if not any(m.role == "user" for m in self.messages):
+            raise PydanticCustomError("no_question", NO_QUESTION)
+        return self
+
+    def question_and_history(self, max_chars: int) -> tuple[str, list[str]]:
+        """The last user message, and the user messages before it (the latest MAX_HISTORY).
+
+        Raises QuestionError when a user message is longer than `max_chars`.
+        """
+        asked = [(i, m.text()) for i, m in enumerate(self.messages) if m.role == "user"]
+        for i, text in asked:
+            content = self.messages[i].content
+            # Each part's text is bounded in the document too, whatever the part's type.
+            for j, part in enumerate(content if isinstance(content, list) else []):
+                check_length(part.text or "", max_chars, f"the text of messages[{i}].content[{j}]")
+            check_length(text, max_chars, f"the text of messages[{i}]")
+        *earlier, question = (text for _, text in asked)
+        return question, earlier[-MAX_HISTORY:]
+
+
+NO_QUESTION = (
+    "the conversation has no question: send the reader's question as a message with role "
+    "'user' and text"
+)
 
 
 class CompletionMessage(BaseModel):
@@ -171,7 +266,7 @@ async def chat_completions(
     conversations: ConversationsDep,
 ) -> JSONResponse | StreamingResponse:
     """Answer the last user message in the context of the earlier ones."""
-    question, history = body.question_and_history()
+    question, history = body.question_and_history(pipeline.max_question_chars)
     answer = await answer_question(
         pipeline, conversations, question, None, history, body.doc_id, remember=False
     )

@@ -6,7 +6,13 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from api.deps import ConversationsDep, MetricsDep, ModelLoaderDep, PipelineDep
-from api.models import DocumentModel, DocumentsResponse, HealthResponse, ReadyResponse
+from api.models import (
+    DocumentModel,
+    DocumentsResponse,
+    HealthResponse,
+    ReadyResponse,
+    error_doc,
+)
 from api.startup import ModelState
 
 router = APIRouter(tags=["service"])
@@ -35,7 +41,7 @@ async def healthz() -> HealthResponse:
 @router.get(
     "/readyz",
     response_model=ReadyResponse,
-    responses={503: {"description": "The index is not loaded yet."}},
+    responses={503: error_doc("The index is not loaded yet.")},
     summary="Readiness, and which retrieval mode answers use",
 )
 async def readyz(

@@ -27,6 +27,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
+from api.deps import PipelineDep
+from api.models import error_doc
 from api.starters import StarterCache
 from index.documents import Document
 from index.sentences import paragraphs
@@ -123,10 +125,13 @@ def _document(pipeline: Pipeline, doc_id: str | None) -> Document:
     raise UnknownDocumentError(f"no article with id {doc_id!r} is indexed; known ids: {known}")
 
 
-@router.get("/documents/{doc_id}/starters", response_model=Starters)
-def starters(doc_id: str, request: Request) -> Starters:
+@router.get(
+    "/documents/{doc_id}/starters",
+    response_model=Starters,
+    responses={404: error_doc("No article with this id is indexed.")},
+)
+def starters(doc_id: str, request: Request, pipeline: PipelineDep) -> Starters:
     """Three questions derived from the article that the answerer answers (cached per article)."""
-    pipeline = _pipeline(request)
     document = _document(pipeline, doc_id)
     with _starter_lock:
         cache_ = getattr(request.app.state, "starter_cache", None)

@@ -19,10 +19,11 @@ The test split is never read here.
 from __future__ import annotations
 
 import logging
+import pickle
 import random
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +71,6 @@ class Example:
     item: QAItem
     evidence: Evidence
     labels: np.ndarray
-    pipeline: Pipeline
     question_row: np.ndarray | None = None
     top_correct: bool = False
 
@@ -118,7 +118,7 @@ def _examples(
                 [holds_evidence(c.sentence.text, item.evidence) for c in evidence.candidates],
                 dtype=bool,
             )
-            out[mode].append(Example(source, item, evidence, labels, pipeline))
+            out[mode].append(Example(source, item, evidence, labels))
     return out
 
 
@@ -134,12 +134,24 @@ def collect(
     squad2 = load_squad(Path(config.squad2), config.paragraphs)
     squad2_train, squad2_held = split_squad2(squad2, config.squad2_train_articles, config.seed)
     jobs: list[tuple[str, list[Document], list[QAItem]]] = []
+    rng = random.Random(config.seed)
     for i in chosen:
         article = squad1[i]
         doc = parse_document(article.doc_id, article.text, source=article.title)
-        jobs.append(
-            ("squad1", [doc], _sample_questions(article, config.questions_per_article, config.seed))
-        )
+        own = _sample_questions(article, config.questions_per_article, config.seed)
+        # Questions about other articles: what a reader asks that this one never mentions.
+        others = [j for j in chosen if j != i and squad1[j].questions]
+        foreign = [
+            replace(
+                rng.choice(squad1[j].questions),
+                answer=None,
+                evidence=(),
+                doc_id=article.doc_id,
+                kind="foreign",
+            )
+            for j in rng.sample(others, min(config.foreign_questions, len(others)))
+        ]
+        jobs.append(("squad1", [doc], own + foreign))
     for source, articles in (("squad2", squad2_train), ("squad2-held", squad2_held)):
         for article in articles:
             doc = parse_document(article.doc_id, article.text, source=article.title)
@@ -205,7 +217,7 @@ def attach_question_rows(
             else sentence
         )
         logits = model.logit(example.evidence.rows) if len(example.labels) else np.zeros(0)
-        example.question_row, _ = example.pipeline.question_features(example.evidence, logits)
+        example.question_row, _ = Pipeline.question_features(example.evidence, logits)
         example.top_correct = bool(
             example.item.answerable and len(logits) and example.labels[int(np.argmax(logits))]
         )
@@ -324,13 +336,42 @@ def train_mode(corpus: Corpus, config: TrainConfig, encoder: str | None) -> Line
     return LinearScorer(sentence, question, threshold, extra, encoder or scorer_key(None), record)
 
 
-def train(config: TrainConfig, embedder: Embedder, build: BuildConfig) -> dict[str, LinearScorer]:
-    """Train the scorer for `embedder`'s hybrid answers and the one for BM25 answers."""
+def collect_cached(
+    config: TrainConfig,
+    embedder: Embedder,
+    build: BuildConfig,
+    modes: Sequence[Mode],
+    cache: Path | None,
+) -> dict[Mode, Corpus]:
+    """`collect`, kept in `cache` (a pickle of this run's own making) so that changing only
+    the fitting reruns in seconds; any change of data, encoder or settings collects anew."""
+    key = repr((asdict(config), embedder.name, asdict(build), [m.value for m in modes]))
+    if cache is not None and cache.exists():
+        with cache.open("rb") as handle:
+            stored_key, corpora = pickle.load(handle)
+        if stored_key == key:
+            return corpora
+    corpora, _ = collect(config, embedder, build, modes)
+    if cache is not None:
+        with cache.open("wb") as handle:
+            pickle.dump((key, corpora), handle)
+    return corpora
+
+
+def train(
+    config: TrainConfig,
+    embedder: Embedder,
+    build: BuildConfig,
+    bm25: bool = True,
+    cache: Path | None = None,
+) -> dict[str, LinearScorer]:
+    """Train the scorer for `embedder`'s hybrid answers and (with `bm25`) the one for BM25
+    answers."""
     started = time.perf_counter()
-    corpora, _ = collect(config, embedder, build, (Mode.HYBRID, Mode.BM25))
-    scorers = {
-        scorer_key(embedder.name): train_mode(corpora[Mode.HYBRID], config, embedder.name),
-        scorer_key(None): train_mode(corpora[Mode.BM25], config, None),
-    }
+    modes = (Mode.HYBRID, Mode.BM25) if bm25 else (Mode.HYBRID,)
+    corpora = collect_cached(config, embedder, build, modes, cache)
+    scorers = {scorer_key(embedder.name): train_mode(corpora[Mode.HYBRID], config, embedder.name)}
+    if bm25:
+        scorers[scorer_key(None)] = train_mode(corpora[Mode.BM25], config, None)
     log.info("trained in %.0f s", time.perf_counter() - started)
     return scorers

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import sys
 from pathlib import Path
 
 from footnote.settings import Settings
@@ -26,6 +28,17 @@ def add_train(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, help="folder for the files (default: rag/models/)")
     p.add_argument("--articles", type=int, default=48, help="SQuAD 1.0 articles to read")
     p.add_argument("--seed", type=int, default=2026)
+    p.add_argument(
+        "--cache",
+        type=Path,
+        help="keep the examples read from the articles in this file and reuse them when the "
+        "data and settings are the same (to iterate on the fitting)",
+    )
+    p.add_argument(
+        "--skip-bm25",
+        action="store_true",
+        help="train only the encoder's scorer (the BM25 one does not depend on the encoder)",
+    )
     p.set_defaults(run=cmd_train)
 
 
@@ -47,8 +60,14 @@ def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
         squad1_articles=args.articles,
     )
     embedder = training_embedder(settings)
-    scorers = train(config, embedder, settings.build_config())
+    scorers = train(
+        config, embedder, settings.build_config(), bm25=not args.skip_bm25, cache=args.cache
+    )
+    command = " ".join(["footnote", *sys.argv[1:]]) if sys.argv[1:] else "footnote train"
+    if os.environ.get("FOOTNOTE_MODEL"):
+        command = f"FOOTNOTE_MODEL={os.environ['FOOTNOTE_MODEL']} {command}"
     for key, scorer in scorers.items():
+        scorer.record["command"] = command
         path = scorer_path(None, args.out).with_name(f"{key}.json")
         write_scorer(scorer, path)
         print(f"wrote {path}")

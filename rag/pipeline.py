@@ -96,8 +96,8 @@ class Evidence:
     word_matches: list[np.ndarray | None]
     kind: AnswerType | None
     coverage: Coverage
-    names: frozenset[str]
     followup: bool
+    absent: tuple[str | None, ...]  # per candidate: a person the question names it lacks
 
 
 def clean_question(question: object, max_chars: int) -> str:
@@ -120,16 +120,6 @@ def clean_question(question: object, max_chars: int) -> str:
     return text
 
 
-def _highlight(
-    text: str, kind: AnswerType | None, names: frozenset[str], question_words: set[str]
-) -> tuple[tuple[int, int] | None, float]:
-    """`find_highlight` in the reader's form of a sentence (names and figures split by an
-    invisible character are found), as a span of the sentence as written."""
-    view = normalize_with_offsets(text)
-    span, strength = find_highlight(view.text, kind, names, question_words)
-    return (view.original_span(*span) if span else None), strength
-
-
 def _content_word_vectors(question: str, tokens: TokenVectors) -> np.ndarray:
     """One unit vector per content word of the question: the mean of its tokens' vectors."""
     rows = []
@@ -141,6 +131,16 @@ def _content_word_vectors(question: str, tokens: TokenVectors) -> np.ndarray:
             vector = tokens.vectors[inside].mean(axis=0)
             rows.append(vector / max(float(np.linalg.norm(vector)), 1e-9))
     return np.asarray(rows, dtype=np.float32).reshape(-1, tokens.vectors.shape[1])
+
+
+def _highlight(
+    text: str, kind: AnswerType | None, names: frozenset[str], question_words: set[str]
+) -> tuple[tuple[int, int] | None, float]:
+    """`find_highlight` in the reader's form of a sentence (names and figures split by an
+    invisible character are found), as a span of the sentence as written."""
+    view = normalize_with_offsets(text)
+    span, strength = find_highlight(view.text, kind, names, question_words)
+    return (view.original_span(*span) if span else None), strength
 
 
 class _LRU:
@@ -281,21 +281,36 @@ class Pipeline:
 
     # -- answering ---------------------------------------------------------------------
 
-    def _encode(self, texts: list[str]) -> dict[str, np.ndarray]:
+    def _encode(self, texts: list[str]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """Each text's vector and, when the index has token vectors, its content words'
+        vectors (from the same model run); cached."""
         assert self._embedder is not None
         found: dict[str, np.ndarray] = {}
+        words_found: dict[str, np.ndarray] = {}
+        with_tokens = self.index.has_token_vectors
         todo = []
         for text in texts:
             cached = self._vectors.get(text)
-            if cached is None:
+            cached_words = self._word_vectors.get(text) if with_tokens else None
+            if cached is None or (with_tokens and cached_words is None):
                 todo.append(text)
             else:
                 found[text] = cached  # type: ignore[assignment]
-        if todo:
-            for text, vector in zip(todo, self._embedder.encode(todo), strict=True):
+                if cached_words is not None:
+                    words_found[text] = cached_words  # type: ignore[assignment]
+        for start in range(0, len(todo), 64):
+            batch = todo[start : start + 64]
+            if with_tokens:
+                vectors, tokens = self._embedder.encode_with_tokens(batch)
+            else:
+                vectors, tokens = self._embedder.encode(batch), [None] * len(batch)
+            for text, vector, token in zip(batch, vectors, tokens, strict=True):
                 self._vectors.put(text, vector)
                 found[text] = vector
-        return found
+                if token is not None:
+                    words_found[text] = _content_word_vectors(text, token)
+                    self._word_vectors.put(text, words_found[text])
+        return found, words_found
 
     def uses_only_article_words(self, question: str, doc_id: str | None = None) -> bool:
         """Whether every key term of the question occurs in the article (or a form of it):
@@ -314,13 +329,6 @@ class Pipeline:
         for text in cleaned:
             texts += [text, *terms_to_embed(text, vocabulary)]
         self._encode(list(dict.fromkeys(texts)))
-        if self.index.has_token_vectors:
-            todo = [t for t in dict.fromkeys(cleaned) if self._word_vectors.get(t) is None]
-            for start in range(0, len(todo), 64):
-                batch = todo[start : start + 64]
-                _, tokens = self._embedder.encode_with_tokens(batch)
-                for text, found in zip(batch, tokens, strict=True):
-                    self._word_vectors.put(text, _content_word_vectors(text, found))
 
     def _weight(self, token: str) -> float:
         return self._idf.get(token, self._max_idf)
@@ -387,20 +395,6 @@ class Pipeline:
             return 0.0
         found = self._words_around(row)
         return sum(1 for anchor in anchors if anchor & found) / len(anchors)
-
-    def _question_words(self, question: str, vocabulary: Vocabulary) -> np.ndarray | None:
-        """Unit vectors of the question's content words, from the encoder's token vectors
-        (one encoding, cached), or None when the encoder or the index has none."""
-        assert self._embedder is not None
-        if not self.index.has_token_vectors:
-            return None
-        cached = self._word_vectors.get(question)
-        if cached is not None:
-            return cached  # type: ignore[return-value]
-        _, (tokens,) = self._embedder.encode_with_tokens([question])
-        found = _content_word_vectors(question, tokens)
-        self._word_vectors.put(question, found)
-        return found
 
     def _candidates(
         self,
@@ -505,10 +499,12 @@ class Pipeline:
         term_vectors: dict[str, np.ndarray] | None = None
         if used is not Mode.BM25:
             missing = terms_to_embed(followup.question, vocabulary)
-            encoded = self._encode([followup.context, *missing])
+            encoded, encoded_words = self._encode(
+                list(dict.fromkeys([followup.context, followup.question, *missing]))
+            )
             vector = encoded[followup.context]
             term_vectors = {w: encoded[w] for w in missing}
-            word_vectors = self._question_words(followup.question, vocabulary)
+            word_vectors = encoded_words.get(followup.question)
         query = Query(followup.context, tokenize(followup.context), vector, doc_id)
         retriever = {Mode.BM25: self._bm25, Mode.DENSE: self._dense, Mode.HYBRID: self._hybrid}[
             used
@@ -522,6 +518,11 @@ class Pipeline:
         coverage = check_coverage(
             followup.question, vocabulary, term_vectors, self.answering.synonym_threshold
         )
+        # Only for what-did-X-say questions: elsewhere a person is often a pronoun in the answer.
+        absent = tuple(
+            self._absent_person(followup.question, names, c) if kind is AnswerType.QUOTE else None
+            for c in candidates
+        )
         return Evidence(
             question=followup.question,
             mode=used,
@@ -531,22 +532,15 @@ class Pipeline:
             word_matches=[s.word_matches for s in signals],
             kind=kind,
             coverage=coverage,
-            names=names,
             followup=followup.question != text or followup.context != text,
+            absent=absent,
         )
 
-    def question_features(
-        self, evidence: Evidence, logits: np.ndarray
-    ) -> tuple[np.ndarray, str | None]:
+    @staticmethod
+    def question_features(evidence: Evidence, logits: np.ndarray) -> tuple[np.ndarray, str | None]:
         """The question's feature row given the sentence logits, and the person a
         what-did-X-say question names whom its best sentence does not involve."""
-        best = evidence.candidates[int(np.argmax(logits))] if len(logits) else None
-        # Only for what-did-X-say questions: elsewhere a person is often a pronoun in the answer.
-        absent = (
-            self._absent_person(evidence.question, evidence.names, best)
-            if evidence.kind is AnswerType.QUOTE
-            else None
-        )
+        absent = evidence.absent[int(np.argmax(logits))] if len(logits) else None
         coverage = evidence.coverage
         signals = QuestionSignals(
             missing_names=len(coverage.missing_names),

@@ -32,7 +32,9 @@ def _error(response: httpx.Response, status: int, code: str) -> str:
         ({"question": ""}, "invalid_question", "empty"),
         ({"question": "   \n\t "}, "invalid_question", "empty"),
         ({"question": "\x00\x01\x7f"}, "invalid_question", "empty"),
-        ({"question": "why " * 200}, "invalid_question", "under 500"),
+        ({"question": "why " * 200}, "invalid_question", "to 500 characters or fewer"),
+        ({"question": "x" * 501}, "invalid_question", "501 characters long"),
+        ({"question": "\u200b\u2060\ufeff \u00ad"}, "invalid_question", "empty"),
         ({}, "invalid_request", "'question' is required"),
         ({"conversation_id": "x"}, "invalid_request", "'question' is required"),
         ({"question": 42}, "invalid_request", "'question' must be text"),
@@ -88,6 +90,22 @@ def test_unknown_document_is_404(client):
 def test_bodies_that_are_not_a_json_object_are_422(client, body, headers, words):
     response = client.post("/chat", content=body.encode(), headers=headers)
     assert words in _error(response, 422, "invalid_request")
+
+
+@pytest.mark.parametrize(
+    "body",
+    ['{"question": "Who is', '{\n  "question": "who?",\n}', '{"question": "who?"} x'],
+    ids=["unterminated string", "trailing comma on line 2", "extra data"],
+)
+def test_invalid_json_says_where(client, body):
+    response = client.post(
+        "/chat", content=body.encode(), headers={"content-type": "application/json"}
+    )
+    message = _error(response, 422, "invalid_request")
+    with pytest.raises(json.JSONDecodeError) as caught:
+        json.loads(body)
+    where = f"line {caught.value.lineno} column {caught.value.colno} (char {caught.value.pos})"
+    assert f"({caught.value.msg}: {where})" in message, message
 
 
 @pytest.mark.parametrize(

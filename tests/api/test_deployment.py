@@ -8,9 +8,12 @@ import logging
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from starlette.applications import Starlette
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
 
 from api.app import create_app
-from api.limits import TokenBucket
+from api.limits import RateLimitMiddleware, TokenBucket, retry_message
 from tests.api.conftest import ALLOWED_ORIGIN, QUESTION, RATE_LIMIT
 
 
@@ -60,11 +63,28 @@ def test_rate_limit_answers_429_with_retry_after(newsroom_server):
     response = limited[0]
     assert int(response.headers["retry-after"]) >= 1
     assert response.json()["error"]["code"] == "rate_limited"
-    assert "try again in" in response.json()["error"]["message"]
+    seconds = int(response.headers["retry-after"])
+    assert response.json()["error"]["message"] == retry_message(seconds)
     # The browser widget can read the refusal: CORS headers are on it too.
     assert response.headers["access-control-allow-origin"] == ALLOWED_ORIGIN
     # Probes are never limited.
     assert httpx.get(f"{newsroom_server.url}/readyz").status_code == 200
+
+
+@pytest.mark.parametrize(("per_minute", "words"), [(60, "in 1 second."), (6, "in 10 seconds.")])
+def test_the_wait_is_said_in_grammatical_english(per_minute, words):
+    async def ok(request):
+        return PlainTextResponse("ok")
+
+    app = RateLimitMiddleware(Starlette(routes=[Route("/", ok)]), per_minute=per_minute)
+    with TestClient(app) as client:
+        responses = [client.get("/") for _ in range(per_minute + 1)]
+    refused = responses[-1]
+    assert [r.status_code for r in responses[:-1]] == [200] * per_minute
+    assert refused.status_code == 429
+    message = refused.json()["error"]["message"]
+    assert message.endswith(words), message
+    assert message == "Too many requests from this address; try again " + words
 
 
 def test_token_bucket_refills_at_its_rate():

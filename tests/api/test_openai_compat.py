@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import openai
 import pytest
 
@@ -73,7 +74,7 @@ def test_errors_reach_the_client_as_readable_exceptions(openai_client):
         openai_client.chat.completions.create(
             model="footnote", messages=[{"role": "assistant", "content": "Hello"}]
         )
-    assert "last message must be the reader's question" in caught.value.message
+    assert "has no question" in caught.value.message
     with pytest.raises(openai.UnprocessableEntityError):
         openai_client.chat.completions.create(model="footnote", messages=[])
     with pytest.raises(openai.NotFoundError):
@@ -82,6 +83,115 @@ def test_errors_reach_the_client_as_readable_exceptions(openai_client):
             messages=[{"role": "user", "content": QUESTION}],
             extra_body={"doc_id": "no-such-article"},
         )
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "words"),
+    [
+        ({"messages": [{"role": "tool"}]}, "invalid_request", "has no question"),
+        (
+            {"messages": [{"role": "system", "content": "Be brief."}]},
+            "invalid_request",
+            "role 'user'",
+        ),
+        ({"messages": [{"role": "user", "content": " \u200b"}]}, "invalid_question", "is empty"),
+        (
+            {"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {}}]}]},
+            "invalid_question",
+            "no text",
+        ),
+        (
+            {"messages": [{"role": "user", "content": ""}, {"role": "user", "content": QUESTION}]},
+            "invalid_question",
+            "messages[0].content",
+        ),
+        (
+            {"messages": [{"role": "user", "content": "why " * 200}]},
+            "invalid_question",
+            "messages[0] is 800 characters long",
+        ),
+        (
+            {"messages": [{"role": "user", "content": QUESTION}], "stream": 0},
+            "invalid_request",
+            "'stream' must be true or false",
+        ),
+        (
+            {"messages": [{"role": "user", "content": QUESTION}], "stream": "true"},
+            "invalid_request",
+            "'stream' must be true or false",
+        ),
+        (
+            {"messages": [{"content": QUESTION}]},
+            "invalid_request",
+            "'messages[0].role' is required",
+        ),
+        (
+            {
+                "messages": [
+                    {
+                        "role": "user",
+                        "content": [
+                            {"type": "text", "text": "Who?"},
+                            {"type": "note", "text": "x" * 501},
+                        ],
+                    }
+                ]
+            },
+            "invalid_question",
+            "messages[0].content[1] is 501 characters long",
+        ),
+        (
+            {
+                "messages": [
+                    {
+                        "role": "user",
+                        "content": [{"type": "text", "text": "w" * 300}] * 2,
+                    }
+                ]
+            },
+            "invalid_question",
+            "messages[0] is 601 characters long",
+        ),
+        (
+            {"messages": [{"role": "user", "content": 42}]},
+            "invalid_request",
+            "'messages[0].content' must be text (a JSON string) or a list of parts.",
+        ),
+        (
+            {"messages": [{"role": "bot", "content": QUESTION}]},
+            "invalid_request",
+            "'messages[0].role' must be one of",
+        ),
+    ],
+)
+def test_requests_outside_the_document_are_422(api_server, body, code, words):
+    response = httpx.post(f"{api_server.url}/v1/chat/completions", json=body, timeout=30)
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == code
+    assert words in error["message"], error["message"]
+    assert "function-after" not in error["message"] and ".user." not in error["message"]
+
+
+def test_stream_null_is_false_as_in_openais_api(api_server):
+    body = {"messages": [{"role": "user", "content": QUESTION}], "stream": None}
+    response = httpx.post(f"{api_server.url}/v1/chat/completions", json=body, timeout=30)
+    assert response.status_code == 200, response.text
+    assert response.json()["object"] == "chat.completion"
+
+
+def test_messages_after_the_question_are_read_but_not_answered(openai_client):
+    alone = openai_client.chat.completions.create(
+        model="footnote", messages=[{"role": "user", "content": QUESTION}]
+    )
+    prefilled = openai_client.chat.completions.create(
+        model="footnote",
+        messages=[
+            {"role": "user", "content": QUESTION},
+            {"role": "assistant", "content": "Let me look"},
+        ],
+    )
+    assert prefilled.model_extra["citations"] == alone.model_extra["citations"]
 
 
 def test_models_lists_footnote(openai_client):

@@ -9,7 +9,7 @@ from eval.train import Example, choose_abstention
 
 def example(answerable: bool, right: bool) -> Example:
     item = QAItem("q", "?", "a" if answerable else None, ("a",) if answerable else ())
-    e = Example("news-dev", item, None, np.zeros(0, dtype=bool), None)  # type: ignore[arg-type]
+    e = Example("news-dev", item, None, np.zeros(0, dtype=bool))  # type: ignore[arg-type]
     e.top_correct = right
     return e
 
