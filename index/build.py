@@ -10,9 +10,9 @@ import numpy as np
 
 from index.chunks import Chunk, make_chunks
 from index.documents import Document, load_documents
-from index.embeddings import Embedder, EncoderWriter
+from index.embeddings import Embedder, EncoderWriter, TokenVectors
 from index.errors import IndexMissingError, IndexStaleError
-from index.normalize import normalize
+from index.normalize import NormalizedText, normalize, normalize_with_offsets
 from index.progress import Progress, Stages
 from index.sentences import SPLITTER_VERSION, Sentence, split_sentences
 from index.store import (
@@ -83,27 +83,24 @@ def build_index(
         index.chunk_vectors = _encode(
             embedder, [normalize(_chunk_context(c)) for c in chunks], "chunks", stages
         )
-        texts = [normalize(s.text) for s in sentences]
+        views = [normalize_with_offsets(s.text) for s in sentences]
         if _gives_tokens(embedder):
             # The same model run gives the sentence vectors and every token's vector.
-            stages.next(f"embedding {len(texts)} sentences and their tokens")
-            index.sentence_vectors, tokens = embedder.encode_with_tokens(texts)
+            index.sentence_vectors, tokens = _encode_with_tokens(
+                embedder, [v.text for v in views], stages
+            )
             index.token_vectors, index.token_offsets, index.token_spans = pack_token_vectors(
-                tokens, embedder.dimension
+                [_in_original(t, v) for t, v in zip(tokens, views, strict=True)],
+                embedder.dimension,
             )
         else:
-            index.sentence_vectors = _encode(embedder, texts, "sentences", stages)
+            index.sentence_vectors = _encode(embedder, [v.text for v in views], "sentences", stages)
         index.vocabulary_vectors = _encode(embedder, vocabulary, "words", stages)
         flat = faiss.IndexFlatIP(embedder.dimension)
         if len(chunks):
             flat.add(index.chunk_vectors)
         index.faiss_index = flat
     return index
-
-
-def _gives_tokens(embedder: Embedder | None) -> bool:
-    """Whether the embedder gives token vectors (a minimal one may give only `encode`)."""
-    return callable(getattr(embedder, "encode_with_tokens", None))
 
 
 def _encode(embedder: Embedder, texts: list[str], what: str, stages: Stages) -> np.ndarray:
@@ -129,6 +126,36 @@ def _save(index: Index, index_dir: Path, embedder: Embedder | None, stages: Stag
     writer = _encoder_writer(embedder) if index.has_vectors else None
     stages.next("saving" + (" and exporting the ONNX query encoder" if writer else ""))
     save_index(index, index_dir, writer)
+
+
+def _encode_with_tokens(
+    embedder: Embedder, texts: list[str], stages: Stages
+) -> tuple[np.ndarray, list[TokenVectors]]:
+    """`embedder.encode_with_tokens(texts)`, a slice at a time under a progress bar."""
+    stages.next(f"embedding {len(texts)} sentences and their tokens")
+    vectors, tokens = [], []
+    with stages.bar(len(texts), "sentences", unit="sentence") as bar:
+        for start in range(0, max(len(texts), 1), _ENCODE_SLICE):
+            part = texts[start : start + _ENCODE_SLICE]
+            found, part_tokens = embedder.encode_with_tokens(part)
+            vectors.append(found)
+            tokens.extend(part_tokens)
+            bar.update(len(part))
+    return np.vstack(vectors), tokens
+
+
+def _in_original(tokens: TokenVectors, view: NormalizedText) -> TokenVectors:
+    """Token spans into the sentence as written (the store's contract), not into the
+    normalised text the model read."""
+    if not view.starts or not len(tokens):
+        return tokens
+    spans = [view.original_span(int(a), max(int(b), int(a) + 1)) for a, b in tokens.spans]
+    return TokenVectors(tokens.vectors, np.asarray(spans, dtype=np.int32).reshape(-1, 2))
+
+
+def _gives_tokens(embedder: Embedder | None) -> bool:
+    """Whether the embedder gives token vectors (a minimal one may give only `encode`)."""
+    return callable(getattr(embedder, "encode_with_tokens", None))
 
 
 def _chunk_context(chunk: Chunk) -> str:

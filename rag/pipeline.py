@@ -469,7 +469,7 @@ class Pipeline:
                     type_match=candidate.type_match,
                     word_matches=matches,
                     position=sentence.id / max(count - 1, 1),
-                    length=len(sentence.text),
+                    length=len(normalize(sentence.text)),  # as read: no invisible characters
                     repeated=candidate.repeated,
                     adjacent=candidate.adjacent,
                 )

@@ -26,12 +26,23 @@ ODD_SPACES = ["\u00a0", "\u2009", "\u3000", "\u202f", "\u2007", "\u2028"]
         # Superscripts and fractions keep their meaning: not flattened into other numbers.
         ("1½ years, 10² km", "1½ years, 10² km"),
         ("plain text", "plain text"),
+        # Full-width punctuation folds; typographic punctuation is left as readers see it.
+        ("Wait… what？", "Wait… what?"),
         ("curly “quotes” and — dashes", "curly “quotes” and — dashes"),
     ],
 )
 def test_normalize(raw, expected):
     assert normalize(raw) == expected
     assert normalize_with_offsets(raw).text == expected
+
+
+def test_clean_news_text_is_left_as_it_is():
+    # Its tokens and vectors must not change: the scorer was trained on them.
+    from tests.conftest import ARTICLE
+
+    text = ARTICLE.read_text(encoding="utf-8")
+    assert normalize(text) == text
+    assert normalize_with_offsets(text).starts == ()
 
 
 def test_view_spans_map_back_to_the_original_text():
