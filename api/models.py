@@ -34,7 +34,7 @@ Text = Annotated[str, AfterValidator(_whole_characters)]
 BLANK = (
     "\\u0000-\\u0020\\u007f-\\u00a0\\u00ad\\u034f\\u061c\\u115f\\u1160\\u1680\\u17b4\\u17b5"
     "\\u180b-\\u180f\\u2000-\\u200f\\u2028-\\u202f\\u205f-\\u206f\\u3000\\u3164\\ufe00-\\ufe0f"
-    "\\ufeff\\uffa0\\ufff0-\\ufff8"
+    "\\ufdfa\\ufeff\\uffa0\\ufff0-\\ufffb"
 )
 """Characters a question may not consist of alone: spaces, control and invisible characters.
 

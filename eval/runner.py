@@ -77,7 +77,7 @@ def _observation(answer: dict[str, Any], latency_ms: float, passages: tuple[str,
         latency_ms=latency_ms,
         related=tuple(c["text"] for c in citations if c.get("related")),
         # The first citation's score is the answerer's probability that it holds the answer.
-        confidence=float(citations[0]["score"]) if citations else 0.0,
+        confidence=float(citations[0].get("score") or 0.0) if citations else None,
     )
 
 

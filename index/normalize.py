@@ -34,11 +34,17 @@ from functools import lru_cache
 _UNSAFE_TAGS = ("<super>", "<sub>", "<fraction>")
 
 
+_VISIBLE_FORMAT = frozenset("\u0600\u0601\u0602\u0603\u0604\u0605\u06dd\u070f\u0890\u0891\u08e2")
+
+
 @lru_cache(maxsize=8192)
 def _fold_char(char: str) -> str:
     """What one character becomes; "" for an invisible one."""
     category = unicodedata.category(char)
-    if category == "Cf":
+    # Format characters are invisible, except the marks that print (Arabic number signs,
+    # end of ayah ...); those outside the Basic Multilingual Plane are left as they are, so
+    # the service's schema (which can only name BMP characters) agrees with the answerer.
+    if category == "Cf" and char not in _VISIBLE_FORMAT and ord(char) <= 0xFFFF:
         return ""
     if category in ("Zs", "Zl", "Zp"):
         return " "
