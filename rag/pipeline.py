@@ -557,7 +557,7 @@ class Pipeline:
         key = BM25_KEY if mode is Mode.BM25 else scorer_key(self.index.model_name)
         with self._per_doc_lock:
             if key not in self._scorers:
-                self._scorers[key] = read_scorer(scorer_path(None if key == BM25_KEY else key))
+                self._scorers[key] = read_scorer(scorer_path(key))
             return self._scorers[key]
 
     def ask(

@@ -143,7 +143,8 @@ def scorer_key(encoder: str | None) -> str:
 
 
 def scorer_path(encoder: str | None, folder: Path | None = None) -> Path:
-    """Where the parameters for `encoder` live (the package's own `rag/models/` by default)."""
+    """Where the parameters for `encoder` (a model name, or a key `scorer_key` gave) live: the
+    package's own `rag/models/` by default."""
     base = folder or Path(str(resources.files("rag") / "models"))
     return base / f"{scorer_key(encoder)}.json"
 
