@@ -61,16 +61,18 @@ async def answer_question(
     check_length(question, pipeline.max_question_chars)
     stored = earlier_turns(conversations, conversation_id, history)
 
-    def work() -> tuple[list[Turn], Answer]:
+    def work() -> tuple[list[Turn], Answer, str]:
         turns = stored if stored is not None else pipeline.replay(history or [], doc_id)
-        return turns, pipeline.ask(question, turns, doc_id).answer
+        result = pipeline.ask(question, turns, doc_id)
+        return turns, result.answer, result.question
 
-    turns, answer = await run_in_threadpool(work)
+    turns, answer, resolved = await run_in_threadpool(work)
     if not remember:
         return answer
     if conversation_id is None:
         conversation_id = conversations.new_id()
         for turn in turns:
             conversations.append(conversation_id, turn)
-    conversations.append(conversation_id, Turn(question, answer))
+    # The question as resolved ("he" → "Scott Bessent"), so that a later "he" still has its person.
+    conversations.append(conversation_id, Turn(resolved, answer))
     return dataclasses.replace(answer, conversation_id=conversation_id)

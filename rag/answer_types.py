@@ -155,7 +155,9 @@ _NOT_NAMES = frozenset(
     Council Committee Party University Company Group Bank Agency Court Congress Senate Parliament Order
     Heritage Site World City State States Republic Union Nations Asia Pacific Asia-Pacific Air White
     Grand Foreign Street Province Island Sea Ocean River Mountain Airport Station Commission Institute
-    Fund Reserve Federal Market Exchange Times Post Journal News Agency Corporation Inc Ltd Co Corp""".split()
+    Fund Reserve Federal Market Exchange Times Post Journal News Agency Corporation Inc Ltd Co Corp
+    Is Are Was Were Do Does Did Has Have Had Will Would Can Could Should Shall May Might Must
+    What Who Whom Whose Where Why How Which Tell Please""".split()
 )
 _PLACE = re.compile(
     r"(?:\b(?:in|at|near|from|to|into|across|outside|inside|of)\s+(?:(?:the|a|an)\s+)?(?:(?:ancient|capital|city|town|state|province|country)\s+(?:of\s+)?)?)"
@@ -241,7 +243,9 @@ def entity_spans(
     return sorted({(a, b) for a, b in spans if b > a and text[a:b].strip()})
 
 
-_TITLE_BEFORE = re.compile(r"((?:(?:[A-Z][\w’'.-]*|of|the)\s+){1,5})$")
+# The role that introduces a name: "Treasury Secretary Scott Bessent", and a lower-case one
+# the question may name ("leader Kim Jong Un" for "Who is North Korea's leader?").
+_TITLE_BEFORE = re.compile(r"((?:(?:[A-Z][\w’'.-]*|of|the)\s+){0,5}(?:[a-z][\w-]*\s+)?)$")
 
 
 def find_highlight(
@@ -264,11 +268,13 @@ def find_highlight(
             return (start, end), 1.0
         title = _TITLE_BEFORE.search(text[:start])
         strength = 0.4
-        if title:
+        if title and title.group(1):
             role = {stem(w) for w in words(title.group(1))}
             asked = {stem(w) for w in question_words}
             shared = sum(1 for w in asked if token_matches(w, role))
-            strength = 0.5 + 0.5 * min(1.0, shared / max(1, min(len(asked), 3)))
+            capitalised = title.group(1)[:1].isupper()
+            if shared or capitalised:
+                strength = 0.5 + 0.5 * min(1.0, shared / max(1, min(len(asked), 3)))
         if strength > best[1]:
             best = ((start, end), strength)
     return best

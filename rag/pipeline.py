@@ -624,5 +624,6 @@ class Pipeline:
                 result = self.ask(earlier, turns, doc_id, mode)
             except QuestionError:
                 continue
-            turns.append(Turn(earlier, result.answer))
+            # Resolved ("he" → "Scott Bessent"), so that a later "he" still has its person.
+            turns.append(Turn(result.question, result.answer))
         return turns

@@ -51,6 +51,17 @@ def test_unanswerable_question_abstains_with_related_sentences(client):
     assert all(c["related"] is True for c in body["citations"])
 
 
+def test_a_conversation_keeps_who_he_is_across_turns(client):
+    first = client.post("/chat", json={"question": "Who runs the Treasury?"}).json()
+    ids = {"conversation_id": first["conversation_id"]}
+    client.post("/chat", json={"question": "What did he say about the Korea deal?", **ids})
+    third = client.post("/chat", json={"question": "Where was he when he said that?", **ids})
+    assert third.status_code == 200
+    body = third.json()
+    assert body["answered"] is True
+    assert "Air Force One" in body["citations"][0]["text"]
+
+
 def test_follow_up_by_conversation_id(client):
     first = client.post("/chat", json={"question": QUESTION}).json()
     second = client.post(

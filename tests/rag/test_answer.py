@@ -197,6 +197,8 @@ def test_how_much_highlights_the_amount(pipeline):
         ("Who is South Korea's president?", "Lee Jae Myung"),
         # ... and "U.S. Treasury Secretary Scott Bessent".
         ("Who is the US Treasury Secretary?", "Scott Bessent"),
+        # ... and "reunion with leader Kim Jong Un", in a sentence that begins with Trump.
+        ("Who is North Korea's leader?", "Kim Jong Un"),
         ("Who did Trump bond with in Japan?", None),
     ],
 )

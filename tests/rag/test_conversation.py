@@ -74,6 +74,24 @@ def test_a_follow_up_after_a_longer_conversation_cites_what_it_asks(pipeline):
 
 
 @pytest.mark.model
+def test_a_pronoun_two_turns_on_still_names_its_person(pipeline):
+    # "he" in the third question is the person the first answered: the second turn is kept
+    # as resolved, so its own "he" carries the name on.
+    turns = pipeline.replay(["Who runs the Treasury?", "What did he say about the Korea deal?"])
+    assert "Bessent" in turns[1].question
+    result = pipeline.ask("Where was he when he said that?", turns)
+    assert "Bessent" in result.question
+    assert result.answer.answered
+    assert "Air Force One" in result.answer.citations[0].text
+
+
+def test_a_question_word_does_not_start_a_name():
+    turn = Turn("Is Trump going to see him on this trip?", None)
+    followup = contextualize("what does his govt want", [turn])
+    assert "Is Trump" not in followup.question
+
+
+@pytest.mark.model
 def test_replay_skips_questions_that_are_not_valid(pipeline):
     turns = pipeline.replay(["", PRESIDENT, "  "])
     assert [t.question for t in turns] == [PRESIDENT]
