@@ -40,6 +40,7 @@ from rag.conversation import Followup, Turn, contextualize
 from rag.coverage import Coverage, Vocabulary, check_coverage, key_terms, terms_to_embed
 from rag.errors import QuestionError, RetrievalUnavailableError, UnknownDocumentError
 from rag.features import (
+    QUESTION_FEATURES,
     QuestionSignals,
     SentenceSignals,
     question_row,
@@ -56,6 +57,8 @@ from rag.retrieve import (
     Retriever,
 )
 from rag.scorer import BM25_KEY, Scorer, read_scorer, scorer_key, scorer_path
+
+_TYPE_UNMET = QUESTION_FEATURES.index("type_unmet")
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _WORD_SPAN = re.compile(r"(?:[A-Za-z]\.){2,}|[\w’'-]+")
@@ -585,9 +588,15 @@ class Pipeline:
             key=lambda i: (-logits[i], evidence.candidates[i].sentence.id),
         )
         ranked = [(evidence.candidates[i], float(probabilities[i])) for i in order]
-        # A question naming what the article never mentions cannot be answered from it,
-        # whatever the scores: the scorer weighs this sign, and it is also a floor.
-        certain_no = bool(evidence.coverage.missing_names or evidence.coverage.missing_focus)
+        # A question naming what the article never mentions, or asking how much or how many
+        # when none of its best sentences holds a figure, cannot be answered from it, whatever
+        # the scores: the scorer weighs these signs, and they are also a floor. (Not for
+        # "when" or "who": "in times of crisis" answers a when, "immigration agents" a who.)
+        certain_no = bool(
+            evidence.coverage.missing_names
+            or evidence.coverage.missing_focus
+            or (evidence.kind is AnswerType.QUANTITY and row[_TYPE_UNMET] > 0)
+        )
         if ranked and confidence >= scorer.abstain_below and not certain_no:
             chosen = select(ranked, scorer.extra_citation, self.answering)
             # The first citation's score is the calibrated chance that it holds the answer.
