@@ -151,7 +151,7 @@ def build_lock(index_dir: Path) -> Iterator[None]:
 
 def _is_ours(name: str) -> bool:
     """Names a Footnote index folder holds; `.current-*` is a link a killed build may leave."""
-    return name in {"current", "builds", ".lock"} or name.startswith(".current-")
+    return name in {"current", "builds", ".lock", "archive"} or name.startswith(".current-")
 
 
 def _check_target(index_dir: Path) -> None:
