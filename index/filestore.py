@@ -122,9 +122,7 @@ class FileStore:
 
     def _kept(self, records: list[dict[str, Any]], now: float) -> list[ArticleRecord]:
         out = [ArticleRecord.from_dict(r) for r in records]
-        return [
-            r for r in out if r.replaced_at is None or now - r.replaced_at <= self.ttl_seconds
-        ]
+        return [r for r in out if r.replaced_at is None or now - r.replaced_at <= self.ttl_seconds]
 
     def revisions(self, doc_id: str) -> list[ArticleRecord]:
         """The kept revisions of `doc_id`, newest first."""

@@ -24,9 +24,10 @@ import numpy as np
 from index.archive import ArchiveMeta
 from index.chunks import Chunk
 from index.documents import Document
+from index.embeddings import Embedder
 from index.errors import IndexCorruptError
 from index.sentences import Sentence
-from index.store import Index
+from index.store import BuildConfig, Index
 from index.tokens import STOPWORDS, words
 
 SEGMENT_VERSION = 1
@@ -40,15 +41,14 @@ _ARRAYS = (
 )
 
 
-def revision_of(text: str) -> str:
-    """The revision id of an article's text: its sha256 after line endings are made "\\n"
-    (the text offsets point into).
+def revision_of(raw: str) -> str:
+    """The revision id of an article: the sha256 of its text as published (UTF-8), the
+    same hash as `Document.sha256` and GET /documents' `revision`.
 
-    >>> revision_of("A\\r\\nB") == revision_of("A\\nB")
-    True
+    >>> revision_of("Headline\\n\\nBody.")[:12]
+    'cc814880f0c8'
     """
-    plain = text.replace("\r\n", "\n").replace("\r", "\n")
-    return hashlib.sha256(plain.encode("utf-8")).hexdigest()
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +152,13 @@ def meta_of(index: Index) -> ArchiveMeta:
     return ArchiveMeta(index.model_name, index.dimension, asdict(index.config))
 
 
+def meta_for(embedder: Embedder | None, config: BuildConfig) -> ArchiveMeta:
+    """The archive meta a build with this embedder and these settings gives."""
+    if embedder is None:
+        return ArchiveMeta(None, None, asdict(config))
+    return ArchiveMeta(embedder.name, embedder.dimension, asdict(config))
+
+
 def split_index(index: Index) -> list[Segment]:
     """One segment per document of a built index (no model run: its rows are sliced)."""
     meta = meta_of(index)
@@ -199,7 +206,7 @@ def _slice(
     first = c_rows[0] if c_rows else 0
     return Segment(
         document=doc,
-        revision=revision_of(doc.text),
+        revision=doc.sha256,
         sentences=sentences,
         chunks=tuple(
             Chunk(c.id - first, c.doc_id, c.sentence_ids, c.text, c.start, c.end, c.section)
