@@ -25,7 +25,7 @@ browser:
 	  else sudo apt-get update -q && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; fi; }
 
 run: install
-	$(BIN)/footnote serve
+	$(BIN)/footnote serve --source seeds --source seeds/newsroom
 
 build: install
 	$(BIN)/footnote build
