@@ -57,7 +57,7 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     is brought in step (index.publish.sync_index)."""
     from footnote.runtime import answer_sources, archive_store, build_embedder
     from index.build import build_and_save
-    from index.publish import sync_index
+    from index.publish import build_segments, sync_index
 
     progress = Progress.terminal()
     if settings.embedder != "none":
@@ -70,7 +70,12 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
             "from others"
         )
     index = build_and_save(sources, settings.index_dir, embedder, settings.build_config(), progress)
-    report = sync_index(archive_store(settings), index, [Path(r) for r in index.roots])
+    report = sync_index(
+        archive_store(settings),
+        index,
+        [Path(r) for r in index.roots],
+        lambda documents: build_segments(documents, embedder, settings.build_config()),
+    )
     counts = index.manifest["counts"]
     dense = "with vectors" if index.has_vectors else "BM25 only (no embedding model)"
     print(

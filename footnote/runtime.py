@@ -21,7 +21,7 @@ from index.errors import IndexError_, IndexMissingError, IndexStaleError, ModelU
 from index.filestore import FileStore
 from index.models import model_path
 from index.progress import Progress
-from index.publish import sync_index
+from index.publish import build_segments, sync_index
 from index.store import Index, load_index, read_manifest
 from rag.pipeline import Pipeline
 
@@ -213,7 +213,16 @@ def open_live(settings: Settings, embedder: Embedder | None = None) -> LiveArchi
     index = load_or_build(settings, embedder)
     store = archive_store(settings)
     roots = [Path(r) for r in index.roots]
-    report = sync_index(store, index, roots)
+    report = sync_index(
+        store,
+        index,
+        roots,
+        lambda documents: build_segments(
+            documents,
+            embedder or build_embedder(settings, settings.index_dir),
+            settings.build_config(),
+        ),
+    )
     if report.added or report.replaced or report.removed:
         log.info(
             "archive synced: %d added, %d replaced, %d removed",

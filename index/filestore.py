@@ -201,8 +201,8 @@ class FileStore:
             changed = bool(removes) or old_meta != meta
             for segment in puts:
                 kept = articles.get(segment.doc_id, [])
-                if kept and kept[0]["revision"] == segment.revision:
-                    continue
+                if kept and kept[0]["revision"] == segment.revision and old_meta == meta:
+                    continue  # the same text, embedded the same way: nothing to write
                 blob = segment.to_bytes()
                 path = self._segment_path(segment.doc_id, segment.revision)
                 path.parent.mkdir(parents=True, exist_ok=True)

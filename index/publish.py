@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -111,13 +112,20 @@ def owned_by(source: str | None, roots: list[Path]) -> bool:
     return any(path == root or root in path.parents for root in roots)
 
 
-def sync_index(store: ArchiveStore, index: Index, roots: list[Path]) -> SyncReport:
-    """Make the archive's articles from `roots` those of a built index (no model run).
+def sync_index(
+    store: ArchiveStore,
+    index: Index,
+    roots: list[Path],
+    reembed: Callable[[list[Document]], list[Segment]] | None = None,
+) -> SyncReport:
+    """Make the archive's articles from `roots` those of a built index.
 
     Articles of the index whose text the archive lacks are put; archived articles whose
     source lies under `roots` but are no longer in the index are removed. Articles
     published through the API (no source) or from elsewhere are left as they are. When
-    the index was built with another model, every article is replaced by the index's.
+    the index was built with another model or settings, those other articles are embedded
+    again from their stored text by `reembed` (the only model run here), so a change of
+    model never loses what a newsroom published; without `reembed` that is refused.
     """
     state = store.state()
     segments = split_index(index)
@@ -136,8 +144,19 @@ def sync_index(store: ArchiveStore, index: Index, roots: list[Path]) -> SyncRepo
     removes = [
         doc_id
         for doc_id, record in state.articles.items()
-        if doc_id not in in_index and (other_model or owned_by(record.source, roots))
+        if doc_id not in in_index and owned_by(record.source, roots)
     ]
+    kept = [d for d in state.articles if d not in in_index and d not in removes]
+    if other_model and kept:
+        if reembed is None:
+            raise ArchiveError(
+                f"{len(kept)} published article(s) ({', '.join(sorted(kept)[:3])}) were embedded "
+                "with another model or settings; run `footnote build` with the model "
+                "installed so they are embedded again from their stored text"
+            )
+        texts = [store.read_segment(d, state.articles[d].revision).document for d in kept]
+        log.info("embedding %d published article(s) again for the new model", len(texts))
+        puts += reembed(texts)
     if puts or removes or state.meta != meta:
         store.commit(puts, removes, meta)
     added = [s.doc_id for s in puts if s.doc_id not in state.articles]

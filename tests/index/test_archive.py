@@ -202,3 +202,34 @@ def test_kill_9_in_the_middle_of_a_commit_leaves_the_previous_state(tmp_path):
     assert len(orphans) == 2  # the killed commit's segment, listed by no manifest
     remove(after, "ferry")  # the next commit clears what the killed one left
     assert not (after.root / "segments" / "ferry").exists()
+
+
+def test_a_change_of_settings_embeds_published_articles_again_and_loses_none(tmp_path, embedder):
+    # An article published through the API has no file to rebuild it from: when the index
+    # is rebuilt with other settings (or another model), it is embedded again from the
+    # text the archive stored, never dropped.
+    from index.errors import ArchiveError
+    from index.publish import sync_index
+
+    store = FileStore(tmp_path / "index")
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "seed.txt").write_text(ARTICLE.read_text(encoding="utf-8"), encoding="utf-8")
+    first = build_and_save([folder], tmp_path / "index", embedder, BuildConfig())
+    sync_index(store, first, [folder])
+    publish(store, parse_document("ferry", FERRY), embedder, BuildConfig())
+    other = BuildConfig(chunk_size=4)
+    rebuilt = build_and_save([folder], tmp_path / "index", embedder, other)
+
+    with pytest.raises(ArchiveError, match="footnote build"):
+        sync_index(store, rebuilt, [folder])
+    assert "ferry" in store.state().articles  # the refusal changed nothing
+
+    report = sync_index(
+        store, rebuilt, [folder], lambda docs: build_segments(docs, embedder, other)
+    )
+    state = store.state()
+    assert set(state.articles) == {"ferry", first.documents[0].id}
+    assert "ferry" in report.replaced and not report.removed
+    ferry = store.read_segment("ferry", state.articles["ferry"].revision)
+    assert ferry.meta == state.meta and ferry.document.text == parse_document("ferry", FERRY).text
