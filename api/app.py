@@ -12,9 +12,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 
-from api import docs_page, openai_compat, routes_chat, routes_service
+from api import docs_page, openai_compat, routes_chat, routes_publish, routes_service
 from api.contract import install_contract
 from api.errors import install_error_handlers
 from api.limits import BodyLimitMiddleware, RateLimitMiddleware
@@ -33,6 +34,8 @@ each one cited, and says plainly when the article does not answer it.
 * `POST /chat`: the answer JSON; follow up with its `conversation_id`.
 * `POST /chat/stream`: the same answer as Server-Sent Events.
 * `POST /v1/chat/completions`: the OpenAI chat protocol, for existing chat clients.
+* `PUT`, `DELETE`, `GET /documents/{doc_id}`: publishing for the newsroom's CMS (writes need
+  `Authorization: Bearer` with FOOTNOTE_PUBLISH_TOKEN).
 
 Every error is `{"error": {"code": ..., "message": ...}}` with a message a person can act on.
 """
@@ -41,15 +44,15 @@ Every error is `{"error": {"code": ..., "message": ...}}` with a message a perso
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Load the index (BM25 answers at once), then the model in the background."""
-    if app.state.pipeline is None:
-        pipeline, loader = open_service(app.state.settings)
-        app.state.pipeline = pipeline
+    if app.state.pipeline is None and app.state.live is None:
+        live, loader = await run_in_threadpool(open_service, app.state.settings)
+        app.state.live = live
         app.state.model_loader = loader
         loader.start()
         log.info(
             "serving %d article(s) with %s retrieval; embedding model %s",
-            len(pipeline.index.documents),
-            pipeline.effective_mode().value,
+            len(live.state.articles),
+            live.effective_mode().value,
             loader.state.value,
         )
     yield
@@ -73,6 +76,7 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.pipeline = pipeline
+    app.state.live = None  # the live archive, set by the lifespan (footnote.live)
     app.state.model_loader = None  # set by the lifespan when it loads the pipeline itself
     app.state.conversations = ConversationStore(
         settings.conversation_capacity, settings.conversation_ttl_seconds
@@ -83,6 +87,7 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
     app.include_router(routes_chat.router)
     app.include_router(openai_compat.router)
     app.include_router(routes_service.router)
+    app.include_router(routes_publish.router)
     app.include_router(docs_page.router)
     if importlib.util.find_spec("api.widget") is not None:
         from api import widget
@@ -90,14 +95,20 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
         app.include_router(widget.router)
     install_contract(app, settings)
 
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        # An article is longer than a question: up to 4 UTF-8 bytes a character, plus its
+        # headline and URL.
+        publish_bytes=max(settings.max_body_bytes, 4 * settings.max_article_chars + 8192),
+    )
     if settings.rate_limit_per_minute > 0:
         app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=list(settings.allowed_origins),
         allow_credentials=False,
-        allow_methods=["GET", "POST"],
+        allow_methods=["GET", "POST", "PUT", "DELETE"],
         allow_headers=["Content-Type", "Authorization"],
         max_age=600,
     )

@@ -24,6 +24,7 @@ from fastapi.routing import APIRoute
 from api.deps import get_pipeline
 from api.limits import UNLIMITED_PATHS
 from api.models import QUESTION_LIMIT, ErrorDetail, ErrorResponse
+from api.publish_models import ARTICLE_LIMIT
 from footnote.settings import Settings
 
 _ERROR_SCHEMA = {"$ref": "#/components/schemas/ErrorResponse"}
@@ -80,6 +81,8 @@ def complete_document(
     for schema in _schemas_in(document):
         if schema.pop(QUESTION_LIMIT, False):
             schema["maxLength"] = settings.max_question_chars
+        if schema.pop(ARTICLE_LIMIT, False):
+            schema["maxLength"] = settings.max_article_chars
     return document
 
 
@@ -89,6 +92,11 @@ def shared_errors(route: APIRoute, settings: Settings) -> dict[int, str]:
         413: f"The request body is larger than {settings.max_body_bytes:,} bytes "
         "(FOOTNOTE_MAX_BODY_BYTES).",
     }
+    if "PUT" in route.methods and route.path_format.startswith("/documents/"):
+        errors[413] = (
+            "The request body is larger than 4 bytes for each of FOOTNOTE_MAX_ARTICLE_CHARS "
+            f"({settings.max_article_chars:,}) characters, plus 8 KB."
+        )
     if route.body_field is not None:
         errors[400] = "The body cannot be read: it is not UTF-8, or nests too deep."
     if route.body_field is not None or _has_parameters(route.dependant):

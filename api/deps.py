@@ -21,7 +21,11 @@ class NotReadyError(FootnoteError):
 
 
 def get_pipeline(request: Request) -> Pipeline:
-    """The pipeline the lifespan loaded."""
+    """The pipeline over every article: the live archive's (the service), else the one
+    the app was made with."""
+    live = getattr(request.app.state, "live", None)
+    if live is not None:
+        return live.whole()
     pipeline = getattr(request.app.state, "pipeline", None)
     if pipeline is None:
         raise NotReadyError("the service is still loading its index; try again in a moment")

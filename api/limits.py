@@ -42,17 +42,25 @@ class BodyLimitMiddleware:
     body is counted as it arrives and refused at the first chunk past the limit.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, publish_bytes: int | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.publish_bytes = publish_bytes or max_bytes
+
+    def limit(self, scope: Scope) -> int:
+        """The limit of this request: articles PUT to /documents/ may be longer."""
+        if scope.get("method") == "PUT" and str(scope.get("path", "")).startswith("/documents/"):
+            return self.publish_bytes
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.limit(scope)
         declared = Headers(scope=scope).get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            response = error_response(413, "body_too_large", _too_large_message(self.max_bytes))
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            response = error_response(413, "body_too_large", _too_large_message(limit))
             await response(scope, receive, send)
             return
         received = 0
@@ -62,9 +70,9 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     # An HTTPException passes through FastAPI's body parsing to the handlers.
-                    raise HTTPException(413, detail=_too_large_message(self.max_bytes))
+                    raise HTTPException(413, detail=_too_large_message(limit))
             return message
 
         await self.app(scope, counting_receive, send)

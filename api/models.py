@@ -105,6 +105,9 @@ def _chat_request_schema(schema: dict[str, Any]) -> None:
     }
 
 
+REVISION_PATTERN = "^[0-9a-f]{64}$"
+
+
 class ChatRequest(BaseModel):
     """A reader's question, optionally continuing a conversation (by id or by history)."""
 
@@ -134,6 +137,13 @@ class ChatRequest(BaseModel):
         max_length=200,
         description="Answer from this article only (an id from GET /documents).",
         examples=[DOC_ID],
+    )
+    revision: str | None = Field(
+        default=None,
+        pattern=REVISION_PATTERN,
+        description="The revision of the article the reader's page shows (with `doc_id`): "
+        "answered from that revision while it is kept, else from the current text with a "
+        "`notice`.",
     )
 
     @model_validator(mode="after")
@@ -200,6 +210,16 @@ class ChatResponse(BaseModel):
         description="How passages were retrieved: bm25 while the embedding model loads."
     )
     conversation_id: str = Field(description="Send it with the next question to follow up.")
+    revision: str | None = Field(
+        default=None,
+        description="The revision (sha256) of the article text the citations quote; "
+        "their offsets point into that text.",
+    )
+    notice: str | None = Field(
+        default=None,
+        description="Present when the story was updated since the revision the page sent "
+        "and that revision is no longer kept: the answer quotes the current text.",
+    )
 
 
 class ErrorDetail(BaseModel):

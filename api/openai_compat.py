@@ -20,7 +20,7 @@ from pydantic_core import PydanticCustomError
 
 from api import sse
 from api.answering import answer_question
-from api.deps import ConversationsDep, PipelineDep
+from api.deps import ConversationsDep
 from api.models import (
     DOC_ID,
     ERROR_RESPONSES,
@@ -35,6 +35,7 @@ from api.models import (
     has_text,
 )
 from api.observability import record_answer
+from api.scope import resolve
 from rag.answer import Answer
 
 MODEL_ID = "footnote"
@@ -262,13 +263,13 @@ def _words(text: str) -> int:
 async def chat_completions(
     body: ChatCompletionRequest,
     request: Request,
-    pipeline: PipelineDep,
     conversations: ConversationsDep,
 ) -> JSONResponse | StreamingResponse:
     """Answer the last user message in the context of the earlier ones."""
-    question, history = body.question_and_history(pipeline.max_question_chars)
+    question, history = body.question_and_history(request.app.state.settings.max_question_chars)
+    scoped = await resolve(request, body.doc_id, None)
     answer = await answer_question(
-        pipeline, conversations, question, None, history, body.doc_id, remember=False
+        scoped.pipeline, conversations, question, None, history, body.doc_id, remember=False
     )
     record_answer(request, answer, question)
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"

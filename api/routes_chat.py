@@ -11,10 +11,11 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from api import sse
 from api.answering import answer_question
-from api.deps import ConversationsDep, PipelineDep
+from api.deps import ConversationsDep
 from api.errors import as_sentence
 from api.models import ERROR_RESPONSES, ChatRequest, ChatResponse
 from api.observability import record_answer
+from api.scope import quoting, resolve
 from rag.answer import Answer
 from rag.errors import FootnoteError
 
@@ -41,7 +42,7 @@ _STREAM_EXAMPLE = (
     summary="Answer a question with cited sentences of the article",
 )
 async def chat(
-    body: ChatRequest, request: Request, pipeline: PipelineDep, conversations: ConversationsDep
+    body: ChatRequest, request: Request, conversations: ConversationsDep
 ) -> JSONResponse:
     """The answer JSON of design.md, with the `conversation_id` to follow up with.
 
@@ -49,9 +50,16 @@ async def chat(
     turns: send the `conversation_id` of the previous answer, or the earlier questions as
     `history`.
     """
+    scoped = await resolve(request, body.doc_id, body.revision)
     answer = await answer_question(
-        pipeline, conversations, body.question, body.conversation_id, body.history, body.doc_id
+        scoped.pipeline,
+        conversations,
+        body.question,
+        body.conversation_id,
+        body.history,
+        body.doc_id,
     )
+    answer = quoting(answer, scoped)
     record_answer(request, answer, body.question)
     # The contract's own serialisation (a `related` key only on related citations).
     return JSONResponse(answer.to_dict())
@@ -77,16 +85,23 @@ async def chat(
     summary="The same answer as Server-Sent Events",
 )
 async def chat_stream(
-    body: ChatRequest, request: Request, pipeline: PipelineDep, conversations: ConversationsDep
+    body: ChatRequest, request: Request, conversations: ConversationsDep
 ) -> StreamingResponse:
     """Citations first, then the answer text a few words at a time, then the whole answer.
 
     The `delta` texts joined together are exactly the final `answer`. A request that is
     not valid gets an ordinary JSON error response before any event is sent.
     """
+    scoped = await resolve(request, body.doc_id, body.revision)
     answer = await answer_question(
-        pipeline, conversations, body.question, body.conversation_id, body.history, body.doc_id
+        scoped.pipeline,
+        conversations,
+        body.question,
+        body.conversation_id,
+        body.history,
+        body.doc_id,
     )
+    answer = quoting(answer, scoped)
     record_answer(request, answer, body.question)
     return sse.stream_response(answer_events(answer))
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.deps import ConversationsDep, MetricsDep, ModelLoaderDep, PipelineDep
+from api.deps import ConversationsDep, MetricsDep, ModelLoaderDep, PipelineDep, get_pipeline
 from api.models import (
     DocumentModel,
     DocumentsResponse,
@@ -13,6 +13,7 @@ from api.models import (
     ReadyResponse,
     error_doc,
 )
+from api.scope import live_archive
 from api.startup import ModelState
 
 router = APIRouter(tags=["service"])
@@ -45,15 +46,22 @@ async def healthz() -> HealthResponse:
     summary="Readiness, and which retrieval mode answers use",
 )
 async def readyz(
-    pipeline: PipelineDep, loader: ModelLoaderDep, conversations: ConversationsDep
+    request: Request, loader: ModelLoaderDep, conversations: ConversationsDep
 ) -> ReadyResponse:
     """200 as soon as questions are answered: from BM25 while the model loads, then hybrid."""
-    state = loader.state if loader is not None else _state_of(pipeline.dense_ready)
+    live = live_archive(request)
+    if live is not None:
+        mode, dense, count = live.effective_mode(), live.dense_ready, len(live.refresh().articles)
+    else:
+        pipeline = get_pipeline(request)
+        mode, dense, count = (
+            pipeline.effective_mode(),
+            pipeline.dense_ready,
+            len(pipeline.index.documents),
+        )
+    state = loader.state if loader is not None else _state_of(dense)
     return ReadyResponse(
-        retrieval=pipeline.effective_mode().value,
-        model=state.value,
-        documents=len(pipeline.index.documents),
-        conversations=len(conversations),
+        retrieval=mode.value, model=state.value, documents=count, conversations=len(conversations)
     )
 
 
@@ -68,8 +76,10 @@ def _state_of(dense_ready: bool) -> ModelState:
     summary="Prometheus metrics",
 )
 async def metrics(
-    metrics: MetricsDep, conversations: ConversationsDep, pipeline: PipelineDep
+    request: Request, metrics: MetricsDep, conversations: ConversationsDep
 ) -> Response:
     """Requests by route and status, latency, answered/abstained counts, retrieval mode."""
-    body = metrics.render(pipeline.effective_mode(), len(conversations))
+    live = live_archive(request)
+    mode = live.effective_mode() if live is not None else get_pipeline(request).effective_mode()
+    body = metrics.render(mode, len(conversations))
     return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")

@@ -12,7 +12,8 @@ import logging
 import threading
 from enum import StrEnum
 
-from footnote.runtime import load_embedder, open_pipeline
+from footnote.live import LiveArchive
+from footnote.runtime import answer_sources, load_embedder, open_live
 from footnote.settings import Settings
 from index.build import stale_reason
 from index.documents import load_documents
@@ -42,10 +43,12 @@ def wants_model(settings: Settings) -> bool:
 
 def index_servable_without_model(settings: Settings) -> bool:
     """Whether the index on disk fits the sources (and holds vectors when the model is wanted)."""
-    documents = load_documents(list(settings.sources))
+    sources = answer_sources(settings)
     try:
-        if stale_reason(settings.index_dir, documents, None, settings.build_config()):
-            return False
+        if sources is not None:
+            documents = load_documents(sources)
+            if stale_reason(settings.index_dir, documents, None, settings.build_config()):
+                return False
         _, manifest = read_manifest(settings.index_dir)
     except (IndexMissingError, IndexStaleError):
         return False
@@ -53,9 +56,10 @@ def index_servable_without_model(settings: Settings) -> bool:
 
 
 class ModelLoader:
-    """Loads the embedding model on a background thread and attaches it to the pipeline."""
+    """Loads the embedding model on a background thread and attaches it to the pipeline
+    (or to every pipeline of a live archive)."""
 
-    def __init__(self, settings: Settings, pipeline: Pipeline) -> None:
+    def __init__(self, settings: Settings, pipeline: Pipeline | LiveArchive) -> None:
         self._settings = settings
         self._pipeline = pipeline
         self.state = ModelState.READY if pipeline.dense_ready else ModelState.LOADING
@@ -95,27 +99,27 @@ class ModelLoader:
             )
 
 
-def open_service(settings: Settings) -> tuple[Pipeline, ModelLoader]:
-    """The pipeline to serve and the loader of its model (not yet started).
+def open_service(settings: Settings) -> tuple[LiveArchive, ModelLoader]:
+    """The live archive to serve and the loader of its model (not yet started).
 
-    >>> pipeline, loader = open_service(Settings())  # doctest: +SKIP
+    >>> live, loader = open_service(Settings())  # doctest: +SKIP
     >>> loader.start()  # doctest: +SKIP
     """
     if not wants_model(settings):
-        pipeline = open_pipeline(settings, None)
-        loader = ModelLoader(settings, pipeline)
+        live = open_live(settings, None)
+        loader = ModelLoader(settings, live)
         loader.state = ModelState.DISABLED
-        return pipeline, loader
+        return live, loader
     if index_servable_without_model(settings):
-        pipeline = open_pipeline(settings, None)
-        return pipeline, ModelLoader(settings, pipeline)
+        live = open_live(settings, None)
+        return live, ModelLoader(settings, live)
     log.info("the index at %s must be built first; loading the model", settings.index_dir)
     Progress.terminal().note(
         f"the index at {settings.index_dir} must be built first; loading the embedding model"
     )
     embedder = load_embedder(settings)
-    pipeline = open_pipeline(settings, embedder)
-    loader = ModelLoader(settings, pipeline)
+    live = open_live(settings, embedder)
+    loader = ModelLoader(settings, live)
     if embedder is None:
         loader.state = ModelState.UNAVAILABLE
-    return pipeline, loader
+    return live, loader

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
 import json
 import logging
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 
 from footnote.settings import Settings
-from index.errors import IndexError_
+from index.errors import IndexError_, SourceError
 from index.progress import Progress
 from rag.answer import Answer
 from rag.errors import FootnoteError
@@ -51,22 +52,31 @@ def _common(parser: argparse.ArgumentParser, answers: bool = True) -> None:
 
 
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
-    """Build the index from the sources, atomically replacing the previous one."""
-    from footnote.runtime import build_embedder
+    """Build the index from the sources, atomically replacing the previous one; only the
+    articles whose text changed are embedded again. The archive the service answers from
+    is brought in step (index.publish.sync_index)."""
+    from footnote.runtime import answer_sources, archive_store, build_embedder
     from index.build import build_and_save
+    from index.publish import sync_index
 
     progress = Progress.terminal()
     if settings.embedder != "none":
         progress.note("loading the embedding model")
     embedder = build_embedder(settings)
-    index = build_and_save(
-        list(settings.sources), settings.index_dir, embedder, settings.build_config(), progress
-    )
+    sources = answer_sources(settings)
+    if sources is None:
+        raise SourceError(
+            "the articles this index was built from are gone; pass --source PATH to build it "
+            "from others"
+        )
+    index = build_and_save(sources, settings.index_dir, embedder, settings.build_config(), progress)
+    report = sync_index(archive_store(settings), index, [Path(r) for r in index.roots])
     counts = index.manifest["counts"]
     dense = "with vectors" if index.has_vectors else "BM25 only (no embedding model)"
     print(
         f"built {settings.index_dir}: {counts['documents']} article(s), {counts['sentences']} sentences, "
-        f"{counts['chunks']} chunks, {dense}"
+        f"{counts['chunks']} chunks, {dense}; archive: {len(report.added)} added, "
+        f"{len(report.replaced)} replaced, {len(report.removed)} removed, {report.unchanged} unchanged"
     )
     return 0
 
@@ -110,11 +120,20 @@ def _stdin_lines() -> Iterator[str] | None:
     return itertools.chain([first], stream) if first else None
 
 
+def _revision(pipeline: Pipeline, answer: Answer) -> str | None:
+    """The revision of the article the answer's first citation quotes."""
+    if not answer.citations:
+        return None
+    documents = {d.id: d.sha256 for d in pipeline.index.documents}
+    return documents.get(answer.citations[0].doc_id)
+
+
 def _batch_line(pipeline: Pipeline, line: str, args: argparse.Namespace, mode: Mode | None):
     """One output for one input line, carrying its question, so answers match questions."""
     question = line.rstrip("\r\n")
     try:
         answer = pipeline.ask(question, doc_id=args.doc_id, mode=mode).answer
+        answer = dataclasses.replace(answer, revision=_revision(pipeline, answer))
     except FootnoteError as exc:
         if args.json:
             error = {"error": {"code": exc.code, "message": str(exc)}, "question": question}
@@ -131,7 +150,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     In a batch every line gets exactly one answer, in order, carrying its question (a
     blank line gets an error); it exits 1 when any line was refused.
     """
-    from footnote.runtime import load_embedder, open_pipeline
+    from footnote.runtime import load_embedder, open_live
 
     lines = None
     if not args.question:
@@ -139,12 +158,15 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         if lines is None:
             print(NO_QUESTION, file=sys.stderr)
             return 2
-    pipeline = open_pipeline(
+    live = open_live(
         settings, load_embedder(settings) if settings.retrieval is not Mode.BM25 else None
     )
+    scoped = live.scoped(args.doc_id) if args.doc_id else None
+    pipeline = scoped.pipeline if scoped is not None else live.whole()
     mode = Mode(args.retrieval) if args.retrieval else None
     if lines is None:  # the question came as arguments
         answer = pipeline.ask(" ".join(args.question), doc_id=args.doc_id, mode=mode).answer
+        answer = dataclasses.replace(answer, revision=_revision(pipeline, answer))
         print(
             json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else format_answer(answer)
         )
@@ -186,7 +208,12 @@ def build_parser() -> argparse.ArgumentParser:
 def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
     """Subcommands that live with their stage (serve in api, eval and bench in eval)."""
     registers = []
-    for module, name in (("api.cli", "register"), ("eval.cli", "register")):
+    modules = (
+        ("footnote.archive_cli", "register"),
+        ("api.cli", "register"),
+        ("eval.cli", "register"),
+    )
+    for module, name in modules:
         try:
             mod = __import__(module, fromlist=[name])
         except ModuleNotFoundError as exc:

@@ -10,13 +10,19 @@ first build, or a new version of the bundled model); the build exports one.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
+from footnote.live import LiveArchive
 from footnote.settings import Settings
 from index.build import ensure_index, has_encoder
 from index.embeddings import Embedder, SentenceTransformerEmbedder
-from index.errors import IndexError_, ModelUnavailableError
+from index.errors import IndexError_, IndexMissingError, IndexStaleError, ModelUnavailableError
+from index.filestore import FileStore
 from index.models import model_path
+from index.progress import Progress
+from index.publish import sync_index
+from index.store import Index, load_index, read_manifest
 from rag.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
@@ -111,6 +117,50 @@ def limit_search_threads() -> None:
     faiss.omp_set_num_threads(1)
 
 
+def answer_sources(settings: Settings, index_dir: Path | None = None) -> list[Path] | None:
+    """The articles an index is checked against: `--source`/FOOTNOTE_SOURCES when given;
+    else the ones the index records (absolute paths, wherever the command runs); else, for
+    a new index, seeds/. None: the recorded articles are gone, so the index is answered
+    from as it was built, never rebuilt from other articles.
+    """
+    if "sources" in settings.model_fields_set:
+        return list(settings.sources)
+    folder = index_dir or settings.index_dir
+    try:
+        _, manifest = read_manifest(folder)
+    except (IndexMissingError, IndexStaleError):
+        return list(settings.sources)
+    recorded = manifest.get("roots") or [
+        s["source"] for s in manifest.get("sources", []) if s.get("source")
+    ]
+    paths = [Path(p) for p in recorded]
+    missing = [p for p in paths if not p.exists()]
+    if not paths:
+        return list(settings.sources)
+    if missing:
+        message = (
+            f"the article(s) the index at {folder} was built from are gone ({missing[0]}); "
+            "answering from the index as it was built. Pass --source PATH to rebuild it "
+            "from other articles."
+        )
+        log.warning("%s", message)
+        Progress.terminal().note(message)
+        return None
+    return paths
+
+
+def load_or_build(
+    settings: Settings, embedder: Embedder | None, index_dir: Path | None = None
+) -> Index:
+    """The index of `answer_sources`, built first when missing or no longer fitting them."""
+    folder = index_dir or settings.index_dir
+    sources = answer_sources(settings, folder)
+    if sources is None:
+        return load_index(folder)
+    onnx = settings.embedder == "onnx"
+    return ensure_index(sources, folder, embedder, settings.build_config(), want_encoder=onnx)
+
+
 def open_pipeline(
     settings: Settings, embedder: Embedder | None = None, index_dir: Path | None = None
 ) -> Pipeline:
@@ -118,21 +168,77 @@ def open_pipeline(
     limit_search_threads()
     folder = index_dir or settings.index_dir
     onnx = settings.embedder == "onnx"
-    index = ensure_index(
-        list(settings.sources), folder, embedder, settings.build_config(), want_encoder=onnx
-    )
+    index = load_or_build(settings, embedder, folder)
     if onnx and embedder is not None and has_encoder(index):
         from index.onnx_embedder import OnnxEmbedder
 
         if not isinstance(embedder, OnnxEmbedder):
             # The build just exported it: answer with it rather than with the torch model.
             embedder = _onnx(settings, folder, settings.threads or ONNX_THREADS) or embedder
-    return Pipeline(
-        index,
-        embedder if embedder is not None and index.has_vectors else None,
-        retrieval=settings.retrieval_config(),
-        answering=settings.answer_config(),
+    return pipeline_factory(settings)(index, embedder)
+
+
+def pipeline_factory(settings: Settings) -> Callable[[Index, Embedder | None], Pipeline]:
+    """What makes a pipeline over an index with these settings (one per article revision
+    in footnote.live)."""
+
+    def make(index: Index, embedder: Embedder | None) -> Pipeline:
+        return Pipeline(
+            index,
+            embedder if embedder is not None and index.has_vectors else None,
+            retrieval=settings.retrieval_config(),
+            answering=settings.answer_config(),
+            default_mode=settings.retrieval,
+            max_question_chars=settings.max_question_chars,
+            cache_size=settings.cache_size,
+        )
+
+    return make
+
+
+def archive_store(settings: Settings) -> FileStore:
+    """The archive of published articles inside the index folder."""
+    return FileStore(settings.index_dir, settings.revision_ttl_seconds)
+
+
+def open_live(settings: Settings, embedder: Embedder | None = None) -> LiveArchive:
+    """The archive, brought in step with the articles on disk, as a worker answers from it.
+
+    The index of the source articles is loaded (built first when missing or changed,
+    re-embedding only changed articles), then its articles are synced into the archive:
+    changed ones get a new revision, ones whose files were deleted are taken down; articles
+    published through the API are left as they are.
+    """
+    limit_search_threads()
+    index = load_or_build(settings, embedder)
+    store = archive_store(settings)
+    roots = [Path(r) for r in index.roots]
+    report = sync_index(store, index, roots)
+    if report.added or report.replaced or report.removed:
+        log.info(
+            "archive synced: %d added, %d replaced, %d removed",
+            len(report.added),
+            len(report.replaced),
+            len(report.removed),
+        )
+    live = LiveArchive(
+        store,
+        pipeline_factory(settings),
+        reload_seconds=settings.reload_seconds,
         default_mode=settings.retrieval,
         max_question_chars=settings.max_question_chars,
-        cache_size=settings.cache_size,
     )
+    if embedder is not None and index.has_vectors:
+        live.attach_embedder(_serving_encoder(settings, embedder))
+    return live
+
+
+def _serving_encoder(settings: Settings, embedder: Embedder) -> Embedder:
+    """The ONNX encoder the build just exported, rather than torch, when onnx is chosen."""
+    if settings.embedder != "onnx":
+        return embedder
+    from index.onnx_embedder import OnnxEmbedder
+
+    if isinstance(embedder, OnnxEmbedder):
+        return embedder
+    return _onnx(settings, settings.index_dir, settings.threads or ONNX_THREADS) or embedder

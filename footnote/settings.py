@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from index.models import MODELS, ModelKey, ModelSpec
@@ -92,6 +92,24 @@ class Settings(BaseSettings):
         default=3600.0, gt=0, description="Idle time before a conversation is forgotten."
     )
     log_questions: bool = Field(default=False, description="Write question text into access logs.")
+    publish_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token the CMS sends to PUT/DELETE /documents/{doc_id} "
+        "(unset: publishing over HTTP is disabled).",
+    )
+    max_article_chars: int = Field(
+        default=200_000, ge=100, description="Longest article text accepted by publishing."
+    )
+    revision_ttl_seconds: float = Field(
+        default=86_400.0,
+        ge=0,
+        description="How long a replaced revision stays answerable for pages that still show it.",
+    )
+    reload_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="How often each worker checks the archive for articles published elsewhere.",
+    )
 
     @field_validator("sources", "allowed_origins", mode="before")
     @classmethod

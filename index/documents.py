@@ -77,7 +77,8 @@ def load_document(path: Path) -> Document:
         ) from exc
     except OSError as exc:
         raise SourceError(f"source {path} cannot be read: {exc.strerror}") from exc
-    return parse_document(doc_id_for(path), raw, source=str(path))
+    # The absolute path: an index records where its articles live wherever it is used from.
+    return parse_document(doc_id_for(path), raw, source=str(path.resolve()))
 
 
 def source_files(paths: list[Path]) -> list[Path]:

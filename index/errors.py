@@ -23,3 +23,19 @@ class IndexCorruptError(IndexError_):
 
 class ModelUnavailableError(IndexError_):
     """The bundled embedding model cannot be loaded."""
+
+
+class ArchiveError(IndexError_):
+    """A request to the archive of published articles cannot be met as asked."""
+
+
+class ArticleNotFoundError(ArchiveError):
+    """No article with this id is in the archive (never published, or removed)."""
+
+
+class RevisionGoneError(ArchiveError):
+    """The article exists but this revision of it is not kept (too old, or never existed)."""
+
+
+class ArchiveMismatchError(ArchiveError):
+    """A segment was built with another model or other settings than the archive holds."""

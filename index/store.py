@@ -82,6 +82,9 @@ class Index:
     token_vectors: np.ndarray | None = None
     token_offsets: np.ndarray | None = None
     token_spans: np.ndarray | None = None
+    # Absolute paths of the files and folders it was built from, so that a command given
+    # this index alone (`--index DIR`, no `--source`) checks those articles, not seeds/.
+    roots: list[str] = field(default_factory=list)
 
     @property
     def has_vectors(self) -> bool:
@@ -151,7 +154,7 @@ def build_lock(index_dir: Path) -> Iterator[None]:
 
 def _is_ours(name: str) -> bool:
     """Names a Footnote index folder holds; `.current-*` is a link a killed build may leave."""
-    return name in {"current", "builds", ".lock"} or name.startswith(".current-")
+    return name in {"current", "builds", ".lock", "archive"} or name.startswith(".current-")
 
 
 def _check_target(index_dir: Path) -> None:
@@ -227,6 +230,7 @@ def save_index(index: Index, index_dir: Path, extras: Callable[[Path], None] | N
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "model": {"name": index.model_name, "dimension": index.dimension},
             "settings": asdict(index.config),
+            "roots": list(index.roots),
             "sources": [
                 {"doc_id": d.id, "source": d.metadata.get("source", ""), "sha256": d.sha256}
                 for d in index.documents
@@ -361,6 +365,7 @@ def load_index(index_dir: Path, mmap: bool = True) -> Index:
         dimension=model.get("dimension"),
         root=root,
         manifest=manifest,
+        roots=[str(p) for p in manifest.get("roots", [])],
     )
     if (root / "chunks.faiss").exists():
         mode = "r" if mmap else None

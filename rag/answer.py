@@ -47,16 +47,24 @@ class Answer:
     citations: tuple[Citation, ...]
     retrieval: str
     conversation_id: str | None = None
+    # The revision (sha256) of the article text the citations' offsets point into, and a
+    # plain notice when that is not the revision the reader's page showed.
+    revision: str | None = None
+    notice: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict in the contract's field order."""
-        return {
+        """JSON-ready dict in the contract's field order (`notice` only when there is one)."""
+        data = {
             "answer": self.answer,
             "answered": self.answered,
             "citations": [c.to_dict() for c in self.citations],
             "retrieval": self.retrieval,
             "conversation_id": self.conversation_id,
+            "revision": self.revision,
         }
+        if self.notice is not None:
+            data["notice"] = self.notice
+        return data
 
 
 @dataclass(frozen=True, slots=True)

@@ -213,6 +213,7 @@ mark.${HL}{background:var(--footnote-mark,#ffe28a);color:#1b1b1b}`;
       const service = httpUrl(a('service', home));
       this.api = service && service.href.replace(/\/?$/, '/');
       this.docId = a('doc-id', null);
+      this.rev = a('revision', void 0);
       this.floating = a('mode') === 'floating';
       this.conv = null;
       this.asked = [];
@@ -309,7 +310,7 @@ mark.${HL}{background:var(--footnote-mark,#ffe28a);color:#1b1b1b}`;
         const post = (extra) => fetch(new URL('chat/stream', this.api), {
           method: 'POST', credentials: 'omit', cache: 'no-store', signal: ctl.signal,
           headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
-          body: JSON.stringify({ question, conversation_id: this.conv, doc_id: this.docId, ...extra }),
+          body: JSON.stringify({ question, conversation_id: this.conv, doc_id: this.docId, revision: this.rev, ...extra }),
         }).catch((e) => { throw ctl.signal.aborted ? e : new Problem('Can’t reach the answer service. Check your connection and try again.'); });
         let res = await post();
         if (res.status === 404 && this.conv && /unknown_conversation/.test(await res.clone().text())) {
@@ -385,6 +386,7 @@ mark.${HL}{background:var(--footnote-mark,#ffe28a);color:#1b1b1b}`;
       }
       box.className = answered ? 'a' : 'a abstain';
       box.replaceChildren(text);
+      if (data.notice) box.append(el('p', 'lbl', String(data.notice)));
       if (cites.length) box.append(el('p', 'lbl', answered ? 'Sources in this story' : 'Closest passages, not an answer'), list);
     }
 
@@ -417,7 +419,7 @@ mark.${HL}{background:var(--footnote-mark,#ffe28a);color:#1b1b1b}`;
   if (!script || d.mount === 'none' || d.footnoteMounted) return;
   d.footnoteMounted = '1';
   const widget = document.createElement(TAG);
-  for (const k of ['service', 'docId', 'title', 'mode', 'zIndex', 'article', 'articleUrl']) {
+  for (const k of ['service', 'docId', 'revision', 'title', 'mode', 'zIndex', 'article', 'articleUrl']) {
     // data-title becomes `heading`: a `title` attribute would be a tooltip over the whole widget.
     if (d[k]) widget.setAttribute(k === 'title' ? 'heading' : k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase()), d[k]);
   }
