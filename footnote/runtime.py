@@ -18,6 +18,7 @@ from footnote.settings import Settings
 from index.build import ensure_index, has_encoder
 from index.embeddings import Embedder, SentenceTransformerEmbedder
 from index.errors import IndexError_, IndexMissingError, IndexStaleError, ModelUnavailableError
+from index.archive import ArchiveStore
 from index.filestore import FileStore
 from index.models import model_path
 from index.progress import Progress
@@ -196,9 +197,19 @@ def pipeline_factory(settings: Settings) -> Callable[[Index, Embedder | None], P
     return make
 
 
-def archive_store(settings: Settings) -> FileStore:
-    """The archive of published articles inside the index folder."""
-    return FileStore(settings.index_dir, settings.revision_ttl_seconds)
+def archive_store(settings: Settings) -> ArchiveStore:
+    """The archive of published articles: the PostgreSQL database FOOTNOTE_STORE names, else
+    the index folder. Nothing above this function knows which one serves."""
+    if settings.store is None:
+        return FileStore(settings.index_dir, settings.revision_ttl_seconds)
+    from index.pg.store import PostgresStore
+
+    return PostgresStore(
+        settings.store.get_secret_value(),
+        ttl_seconds=settings.revision_ttl_seconds,
+        timeout_seconds=settings.store_timeout_seconds,
+        pool_size=settings.store_pool_size,
+    )
 
 
 def open_live(settings: Settings, embedder: Embedder | None = None) -> LiveArchive:

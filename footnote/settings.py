@@ -105,6 +105,20 @@ class Settings(BaseSettings):
         ge=0,
         description="How long a replaced revision stays answerable for pages that still show it.",
     )
+    store: SecretStr | None = Field(
+        default=None,
+        description="Where the archive of published articles lives: unset, the index folder "
+        "(one machine); postgresql://user:pass@host:port/db, a PostgreSQL database shared by every "
+        "replica (run `footnote db upgrade` first).",
+    )
+    store_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="Longest wait for the PostgreSQL archive (connection or query) before a 503.",
+    )
+    store_pool_size: int = Field(
+        default=4, ge=1, description="Connections each worker keeps to the PostgreSQL archive."
+    )
     reload_seconds: float = Field(
         default=2.0,
         gt=0,
