@@ -132,6 +132,10 @@ class PostgresStore:
 
     # -- reading ---------------------------------------------------------------------
 
+    def exists(self) -> bool:
+        """Whether anything was ever committed here."""
+        return self.generation() > 0
+
     def generation(self) -> int:
         """The archive's generation; also re-checks the schema version (one round trip)."""
         with self._connection() as conn:
