@@ -106,8 +106,12 @@ class PostgresStore:
             name="footnote-archive",
         )
         self._pool.open(wait=False)
-        with self._connection() as conn:
-            migrations.check(migrations.applied_version(conn))
+        try:
+            with self._connection() as conn:
+                migrations.check(migrations.applied_version(conn))
+        except BaseException:
+            self._pool.close()
+            raise
 
     def close(self) -> None:
         """Close every connection of the pool."""
@@ -156,7 +160,9 @@ class PostgresStore:
                 " ON r.doc_id = d.doc_id AND r.revision = d.revision"
             ).fetchall()
         articles = {row[0]: _record(row) for row in rows}
-        return ArchiveState(int(generation), ArchiveMeta.from_dict(meta) if meta else None, articles)
+        return ArchiveState(
+            int(generation), ArchiveMeta.from_dict(meta) if meta else None, articles
+        )
 
     def _kept(self, conn: psycopg.Connection, doc_id: str) -> list[ArticleRecord]:
         if conn.execute("SELECT 1 FROM documents WHERE doc_id = %s", (doc_id,)).fetchone() is None:
