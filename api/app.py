@@ -90,9 +90,10 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
     app.include_router(routes_publish.router)
     app.include_router(docs_page.router)
     if importlib.util.find_spec("api.widget") is not None:
-        from api import widget
+        from api import newsroom, widget
 
         app.include_router(widget.router)
+        app.include_router(newsroom.router)
     install_contract(app, settings)
 
     app.add_middleware(

@@ -21,7 +21,7 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
-from api.deps import get_pipeline
+from api.deps import get_pipeline, require_ready
 from api.limits import UNLIMITED_PATHS
 from api.models import QUESTION_LIMIT, ErrorDetail, ErrorResponse
 from api.publish_models import ARTICLE_LIMIT
@@ -106,7 +106,7 @@ def shared_errors(route: APIRoute, settings: Settings) -> dict[int, str]:
             f"More than {settings.rate_limit_per_minute} requests a minute from this address "
             "(FOOTNOTE_RATE_LIMIT_PER_MINUTE); Retry-After says when to try again."
         )
-    if _calls(route.dependant, get_pipeline):
+    if _calls(route.dependant, get_pipeline) or _calls(route.dependant, require_ready):
         errors[503] = "The service is still loading its index; try again in a moment."
     return errors
 

@@ -32,6 +32,13 @@ def get_pipeline(request: Request) -> Pipeline:
     return pipeline
 
 
+def require_ready(request: Request) -> None:
+    """Refuse a question while the lifespan has not loaded the archive (or pipeline) yet."""
+    state = request.app.state
+    if getattr(state, "live", None) is None and getattr(state, "pipeline", None) is None:
+        raise NotReadyError("the service is still loading its index; try again in a moment")
+
+
 def get_conversations(request: Request) -> ConversationStore:
     """The in-memory conversations."""
     return request.app.state.conversations
@@ -48,6 +55,7 @@ def get_model_loader(request: Request) -> ModelLoader | None:
 
 
 PipelineDep = Annotated[Pipeline, Depends(get_pipeline)]
+ReadyDep = Annotated[None, Depends(require_ready)]
 ConversationsDep = Annotated[ConversationStore, Depends(get_conversations)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 ModelLoaderDep = Annotated[ModelLoader | None, Depends(get_model_loader)]

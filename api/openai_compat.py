@@ -20,7 +20,7 @@ from pydantic_core import PydanticCustomError
 
 from api import sse
 from api.answering import answer_question
-from api.deps import ConversationsDep
+from api.deps import ConversationsDep, ReadyDep
 from api.models import (
     DOC_ID,
     ERROR_RESPONSES,
@@ -264,6 +264,7 @@ async def chat_completions(
     body: ChatCompletionRequest,
     request: Request,
     conversations: ConversationsDep,
+    _: ReadyDep,
 ) -> JSONResponse | StreamingResponse:
     """Answer the last user message in the context of the earlier ones."""
     question, history = body.question_and_history(request.app.state.settings.max_question_chars)

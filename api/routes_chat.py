@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from api import sse
 from api.answering import answer_question
-from api.deps import ConversationsDep
+from api.deps import ConversationsDep, ReadyDep
 from api.errors import as_sentence
 from api.models import ERROR_RESPONSES, ChatRequest, ChatResponse
 from api.observability import record_answer
@@ -42,7 +42,7 @@ _STREAM_EXAMPLE = (
     summary="Answer a question with cited sentences of the article",
 )
 async def chat(
-    body: ChatRequest, request: Request, conversations: ConversationsDep
+    body: ChatRequest, request: Request, conversations: ConversationsDep, _: ReadyDep
 ) -> JSONResponse:
     """The answer JSON of design.md, with the `conversation_id` to follow up with.
 
@@ -85,7 +85,7 @@ async def chat(
     summary="The same answer as Server-Sent Events",
 )
 async def chat_stream(
-    body: ChatRequest, request: Request, conversations: ConversationsDep
+    body: ChatRequest, request: Request, conversations: ConversationsDep, _: ReadyDep
 ) -> StreamingResponse:
     """Citations first, then the answer text a few words at a time, then the whole answer.
 

@@ -27,8 +27,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
-from api.deps import PipelineDep
+from api.deps import PipelineDep, get_pipeline
 from api.models import error_doc
+from api.newsroom import render_front
 from api.starters import StarterCache
 from index.documents import Document
 from index.sentences import paragraphs
@@ -48,6 +49,7 @@ PAGE_CSP = (
 _STATIC_TYPES = {
     "widget.js": "text/javascript; charset=utf-8",
     "newsroom.css": "text/css; charset=utf-8",
+    "publish.js": "text/javascript; charset=utf-8",
 }
 _DATELINE = re.compile(r"^([A-Z][A-Z’'.\- ]{2,}(?:,\s[^—–\n]{2,40}?)?)\s+([—–])\s+")
 _starter_lock = threading.Lock()
@@ -77,7 +79,8 @@ def _etag_matches(header: str | None, etag: str) -> bool:
     return "*" in tags or etag in tags
 
 
-def _serve_static(request: Request, name: str) -> Response:
+def serve_static(request: Request, name: str) -> Response:
+    """A packaged file of api/static with its ETag (304 when the client has it)."""
     file = static_file(name)
     headers = {
         "ETag": file.etag,
@@ -94,13 +97,13 @@ def _serve_static(request: Request, name: str) -> Response:
 @router.get("/widget.js", include_in_schema=False)
 def widget_js(request: Request) -> Response:
     """The embeddable widget: one script, no dependencies."""
-    return _serve_static(request, "widget.js")
+    return serve_static(request, "widget.js")
 
 
 @router.get("/newsroom.css", include_in_schema=False)
 def newsroom_css(request: Request) -> Response:
     """The demo page's stylesheet (served, so the page needs no inline style)."""
-    return _serve_static(request, "newsroom.css")
+    return serve_static(request, "newsroom.css")
 
 
 class Starters(BaseModel):
@@ -108,10 +111,6 @@ class Starters(BaseModel):
 
     doc_id: str
     questions: list[str] = Field(description="Up to three questions the article answers.")
-
-
-def _pipeline(request: Request) -> Pipeline:
-    return request.app.state.pipeline
 
 
 def _document(pipeline: Pipeline, doc_id: str | None) -> Document:
@@ -212,7 +211,8 @@ def render_page(document: Document, documents: list[Document], today: date) -> s
   </div>
   <p class="nameplate">The Footnote Gazette</p>
   <nav aria-label="Sections"><ul>
-    <li><a href="/">Front page</a></li><li><a href="/docs">API</a></li>
+    <li><a href="/">Front page</a></li><li><a href="/publish">Publish</a></li>
+    <li><a href="/docs">API</a></li>
     <li><a href="#story">The story</a></li>
   </ul></nav>
 </header>
@@ -228,7 +228,7 @@ def render_page(document: Document, documents: list[Document], today: date) -> s
     </div>
   </article>
   <section class="ask" aria-label="Ask this story">
-    <script src="/widget.js" data-doc-id="{doc_id}" async></script>
+    <script src="/widget.js" data-doc-id="{doc_id}" data-revision="{_e(document.sha256)}" async></script>
   </section>
   {more}
 </main>
@@ -247,14 +247,16 @@ def render_page(document: Document, documents: list[Document], today: date) -> s
 def demo_page(
     request: Request, doc_id: Annotated[str | None, Query(max_length=200)] = None
 ) -> HTMLResponse:
-    """The demo newsroom page: the indexed article with the widget under it."""
-    pipeline = _pipeline(request)
+    """The demo newsroom: the front page (several articles), or one article with its widget."""
+    pipeline = get_pipeline(request)
     headers = {
         "Content-Security-Policy": PAGE_CSP,
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "strict-origin-when-cross-origin",
         "Cache-Control": "no-cache",
     }
+    if doc_id is None and len(pipeline.index.documents) > 1:
+        return HTMLResponse(render_front(pipeline.index.documents, date.today()), headers=headers)
     try:
         document = _document(pipeline, doc_id)
     except UnknownDocumentError as exc:

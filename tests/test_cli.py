@@ -153,10 +153,18 @@ def test_ask_json_prints_the_contract(runs):
     result = runs.json
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert list(data) == ["answer", "answered", "citations", "retrieval", "conversation_id"]
+    assert list(data) == [
+        "answer",
+        "answered",
+        "citations",
+        "retrieval",
+        "conversation_id",
+        "revision",
+    ]
     assert data["answered"] is True
     assert data["retrieval"] == "hybrid"
     document, sentence = article_sentence(EVIDENCE)
+    assert data["revision"] == document.sha256  # the text the offsets point into
     first = data["citations"][0]
     assert first["doc_id"] == document.id
     assert (first["sentence_id"], first["start"], first["end"]) == (
@@ -178,7 +186,7 @@ def test_batch_answers_every_line_once_with_its_question(runs):
     assert len(lines) == 3, "one line per input line, blank ones included"
     answer, blank, error = (json.loads(line) for line in lines)
     assert answer["question"] == QUESTION
-    contract = ["answer", "answered", "citations", "retrieval", "conversation_id"]
+    contract = ["answer", "answered", "citations", "retrieval", "conversation_id", "revision"]
     assert list(answer) == [*contract, "question"]
     assert answer["answered"] is True
     assert EVIDENCE in answer["citations"][0]["text"]

@@ -26,7 +26,14 @@ def test_chat_answers_with_the_contract_fields(client, pipeline):
     )
     assert response.status_code == 200
     body = response.json()
-    assert list(body) == ["answer", "answered", "citations", "retrieval", "conversation_id"]
+    assert list(body) == [
+        "answer",
+        "answered",
+        "citations",
+        "retrieval",
+        "conversation_id",
+        "revision",
+    ]
     assert body["answered"] is True
     assert body["retrieval"] == "hybrid"
     assert body["conversation_id"]

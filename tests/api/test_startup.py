@@ -72,7 +72,7 @@ def test_a_changed_source_makes_the_index_stale(settings, tmp_path):
     assert startup.index_servable_without_model(settings)
     sources = tmp_path / "seeds"
     shutil.copytree(SEEDS, sources)
-    article = next(sources.iterdir())
+    article = next(sources.glob("*.txt"))
     article.write_text(article.read_text(encoding="utf-8") + "\nOne more sentence.\n", "utf-8")
     assert not startup.index_servable_without_model(
         settings.model_copy(update={"sources": [sources]})
