@@ -107,14 +107,14 @@ class Settings(BaseSettings):
     )
     store: SecretStr | None = Field(
         default=None,
-        description="Where the archive of published articles lives: unset, the index folder "
-        "(one machine); postgresql://user:pass@host:port/db, a PostgreSQL database shared by every "
-        "replica (run `footnote db upgrade` first).",
+        description="Where the archive lives: unset, the index folder (one machine, what "
+        "`make run` uses); `postgresql://user:pass@host:port/db`, one PostgreSQL database shared "
+        "by every replica (run `footnote db upgrade` first; see docs/postgres.md).",
     )
     store_timeout_seconds: float = Field(
         default=5.0,
         gt=0,
-        description="Longest wait for the PostgreSQL archive (connection or query) before a 503.",
+        description="Longest wait for the PostgreSQL archive (connection or query) before answering 503.",
     )
     store_pool_size: int = Field(
         default=4, ge=1, description="Connections each worker keeps to the PostgreSQL archive."

@@ -158,13 +158,17 @@ class LocalPostgres:
             return "(no log)"
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Stop the server by its pid: SIGTERM (smart shutdown), SIGKILL if it lingers."""
+        """Stop the server by its pid: a fast shutdown, SIGKILL if it lingers.
+
+        PostgreSQL reads SIGTERM as a "smart" shutdown that waits for every client to leave,
+        which the services' connection pools never do; SIGINT is its fast shutdown (clients
+        disconnected, a clean checkpoint), the one an operator's restart sends.
+        """
         process, self.process = self.process, None
         if process is None or process.poll() is not None:
             return
-        # runuser forwards SIGTERM to postgres; kill the server itself by its own pid too.
-        pid = self._postmaster_pid() or process.pid
-        os.kill(pid, signal.SIGTERM)
+        pid = self._postmaster_pid() or process.pid  # the server itself, not runuser
+        os.kill(pid, signal.SIGINT)
         try:
             process.wait(timeout)
         except subprocess.TimeoutExpired:
