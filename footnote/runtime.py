@@ -179,11 +179,22 @@ def open_pipeline(
     return pipeline_factory(settings)(index, embedder)
 
 
-def pipeline_factory(settings: Settings) -> Callable[[Index, Embedder | None], Pipeline]:
+def pipeline_factory(
+    settings: Settings, store: ArchiveStore | None = None
+) -> Callable[[Index, Embedder | None], Pipeline]:
     """What makes a pipeline over an index with these settings (one per article revision
-    in footnote.live)."""
+    in footnote.live).
+
+    When the store ranks chunks itself (PostgreSQL's full-text search), an index of several
+    articles (the archive-wide one) takes its keyword side from the database; one article's
+    index (a scoped question) is ranked in memory from that article's cached rows.
+    """
+    from rag.keyword_pg import DatabaseKeywordRetriever
 
     def make(index: Index, embedder: Embedder | None) -> Pipeline:
+        keyword = None
+        if hasattr(store, "keyword_search") and len(index.documents) > 1:
+            keyword = DatabaseKeywordRetriever(store, index)  # type: ignore[arg-type]
         return Pipeline(
             index,
             embedder if embedder is not None and index.has_vectors else None,
@@ -192,6 +203,7 @@ def pipeline_factory(settings: Settings) -> Callable[[Index, Embedder | None], P
             default_mode=settings.retrieval,
             max_question_chars=settings.max_question_chars,
             cache_size=settings.cache_size,
+            keyword=keyword,
         )
 
     return make
@@ -234,7 +246,7 @@ def open_live(settings: Settings, embedder: Embedder | None = None) -> LiveArchi
         )
     live = LiveArchive(
         store,
-        pipeline_factory(settings),
+        pipeline_factory(settings, store),
         reload_seconds=settings.reload_seconds,
         default_mode=settings.retrieval,
         max_question_chars=settings.max_question_chars,

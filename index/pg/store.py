@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import threading
 import time
 from collections.abc import Iterator, Sequence
 
@@ -35,7 +36,7 @@ from index.errors import (
     RevisionGoneError,
 )
 from index.pg import migrations
-from index.pg.rows import read_revision, write_revision
+from index.pg.rows import TEXT_SEARCH_CONFIG, read_revision, write_revision
 from index.segment import Segment
 
 CHANNEL = "footnote_archive"
@@ -89,6 +90,10 @@ class PostgresStore:
         self.ttl_seconds = ttl_seconds
         self.timeout_seconds = timeout_seconds
         self._where = redact(dsn)
+        # Revisions never change once written, so a segment read once is kept by
+        # (doc_id, revision) and dropped when `state` shows the revision is not current.
+        self._segments: dict[tuple[str, str], Segment] = {}
+        self._segments_lock = threading.Lock()
         statement_ms = max(int(timeout_seconds * 1000), 1)
         self._pool = ConnectionPool(
             dsn,
@@ -160,6 +165,10 @@ class PostgresStore:
                 " ON r.doc_id = d.doc_id AND r.revision = d.revision"
             ).fetchall()
         articles = {row[0]: _record(row) for row in rows}
+        current = {(d, r.revision) for d, r in articles.items()}
+        with self._segments_lock:
+            for key in [k for k in self._segments if k not in current]:
+                del self._segments[key]
         return ArchiveState(
             int(generation), ArchiveMeta.from_dict(meta) if meta else None, articles
         )
@@ -181,7 +190,25 @@ class PostgresStore:
             return self._kept(conn, doc_id)
 
     def read_segment(self, doc_id: str, revision: str) -> Segment:
-        """One kept revision, rebuilt from its rows in one snapshot."""
+        """One kept revision, rebuilt from its rows in one snapshot (cached while current)."""
+        with self._segments_lock:
+            cached = self._segments.get((doc_id, revision))
+        if cached is not None and self._is_current(doc_id, revision):
+            return cached
+        segment = self._read_segment(doc_id, revision)
+        with self._segments_lock:
+            self._segments[(doc_id, revision)] = segment
+        return segment
+
+    def _is_current(self, doc_id: str, revision: str) -> bool:
+        """One indexed lookup: still the article's current revision (not taken down)?"""
+        with self._connection() as conn:
+            row = conn.execute(
+                "SELECT 1 FROM documents WHERE doc_id = %s AND revision = %s", (doc_id, revision)
+            ).fetchone()
+        return row is not None
+
+    def _read_segment(self, doc_id: str, revision: str) -> Segment:
         with self._connection() as conn, conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             if revision not in {r.revision for r in self._kept(conn, doc_id)}:
@@ -193,6 +220,27 @@ class PostgresStore:
         if segment is None:  # pruned between the two reads of one snapshot: cannot happen
             raise RevisionGoneError(f"revision {revision[:12]} of {doc_id!r} is not kept")
         return segment
+
+    def keyword_search(
+        self, words: Sequence[str], k: int, doc_id: str | None = None
+    ) -> list[tuple[str, str, int, float]]:
+        """The `k` current chunks PostgreSQL's full-text search ranks best for any of
+        `words` (ts_rank_cd over the chunks' tsvector, GIN-indexed): (doc_id, revision,
+        chunk id within its article, rank), best first."""
+        terms = [w for w in words if w.isalnum()]
+        if not terms or k <= 0:
+            return []
+        with self._connection() as conn:
+            rows = conn.execute(
+                "SELECT c.doc_id, c.revision, c.chunk_id, ts_rank_cd(c.tsv, q) AS rank"
+                " FROM chunks c JOIN documents d"
+                " ON d.doc_id = c.doc_id AND d.revision = c.revision,"
+                " to_tsquery(%s::regconfig, %s) q"
+                " WHERE c.tsv @@ q AND (%s::text IS NULL OR c.doc_id = %s)"
+                " ORDER BY rank DESC, c.doc_id, c.chunk_id LIMIT %s",
+                (TEXT_SEARCH_CONFIG, " | ".join(terms), doc_id, doc_id, k),
+            ).fetchall()
+        return [(d, r, int(c), float(rank)) for d, r, c, rank in rows]
 
     # -- writing ---------------------------------------------------------------------
 

@@ -74,23 +74,40 @@ def test_a_segment_comes_back_from_its_rows_exactly(store, segments):
 
 
 def test_same_answers_as_the_folder_store(store, segments, embedder, tmp_path):
+    """Scoped questions (the widget's) get the same answers, byte for byte; archive-wide
+    ones rank their keyword side with PostgreSQL's full-text search instead of BM25, and
+    on these questions still cite the same first sentence."""
     folder = FileStore(tmp_path, ttl_seconds=3600)
     folder.commit(segments, [], segments[0].meta)
     store.commit(segments, [], segments[0].meta)
-    make = pipeline_factory(Settings(sources=[SEEDS], index_dir=tmp_path))
-    answers = []
+    settings = Settings(sources=[SEEDS], index_dir=tmp_path)
+    scoped, whole = [], []
     for archive in (folder, store):
-        live = LiveArchive(archive, make)
+        live = LiveArchive(archive, pipeline_factory(settings, archive))
         live.attach_embedder(embedder)
         got = []
         for doc_id in ("trump-asia-tour-south-korea", "harbor-bridge"):
             pipeline = live.scoped(doc_id).pipeline
             got += [pipeline.ask(q, doc_id=doc_id).answer.to_dict() for q in QUESTIONS]
-        whole = live.whole()
-        got += [whole.ask(q).answer.to_dict() for q in QUESTIONS]
-        answers.append(got)
-    assert answers[0] == answers[1]
-    assert any(a["answered"] for a in answers[1])
+        scoped.append(got)
+        whole.append([live.whole().ask(q).answer.to_dict() for q in QUESTIONS])
+    assert scoped[0] == scoped[1]
+    assert any(a["answered"] for a in scoped[1])
+    database = whole[1]
+    assert "$350 billion" in database[0]["answer"]
+    first = [[(c["doc_id"], c["sentence_id"]) for c in a["citations"][:1]] for a in database]
+    assert first == [
+        [(c["doc_id"], c["sentence_id"]) for c in a["citations"][:1]] for a in whole[0]
+    ]
+    assert [a["answered"] for a in database] == [a["answered"] for a in whole[0]]
+
+
+def test_keyword_search_ranks_current_chunks_by_full_text(store, segments):
+    store.commit(segments, [], segments[0].meta)
+    found = store.keyword_search(["oakport", "repair"], 5)
+    assert found and found[0][0] == "harbor-bridge"
+    assert store.keyword_search(["oakport"], 5, doc_id="trump-asia-tour-south-korea") == []
+    assert store.keyword_search(["'; DROP TABLE chunks; --"], 5) == []  # not a word: no query
 
 
 def test_revisions_replace_remove_like_the_protocol_says(store, segments, embedder):
