@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from index.errors import ArchiveUnavailableError
 from rag.errors import FootnoteError
@@ -230,9 +231,32 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
     )
 
 
+def _allowed_methods(request: Request) -> str | None:
+    """Every method some route of this path takes: Starlette's 405 names only the first
+    route's, and PUT, GET and DELETE /documents/{doc_id} are three routes."""
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # FastAPI before 0.16x lists every route itself
+        routes = list(request.app.router.routes)
+    else:
+        routes = list(iter_route_contexts(request.app.router.routes))
+    methods: set[str] = set()
+    for route in routes:
+        methods_of = getattr(route, "methods", None)
+        if methods_of and route.matches(request.scope)[0] is not Match.NONE:
+            methods |= set(methods_of)
+    return ", ".join(sorted(methods)) if methods else None
+
+
 async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     code = _HTTP_CODES.get(exc.status_code, "http_error")
-    return error_response(exc.status_code, code, _http_message(request, exc), headers=exc.headers)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        allowed = _allowed_methods(request)
+        if allowed:
+            headers["Allow"] = allowed
+            exc = StarletteHTTPException(405, exc.detail, headers)
+    return error_response(exc.status_code, code, _http_message(request, exc), headers=headers)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:

@@ -87,15 +87,17 @@ def require_token(
 ) -> None:
     """Let a write through only with the configured token."""
     token = request.app.state.settings.publish_token
-    if token is None or not token.get_secret_value():
-        raise PublishingDisabledError(
-            "publishing over HTTP is disabled: set FOOTNOTE_PUBLISH_TOKEN on the service and "
-            "send it as `Authorization: Bearer <token>`"
-        )
+    enabled = token is not None and bool(token.get_secret_value())
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise MissingTokenError(
             "this write needs the publishing token: send `Authorization: Bearer <token>` "
             "with the value of FOOTNOTE_PUBLISH_TOKEN"
+            + ("" if enabled else " (this service has none set, so publishing is disabled)")
+        )
+    if token is None or not enabled:
+        raise PublishingDisabledError(
+            "publishing over HTTP is disabled: set FOOTNOTE_PUBLISH_TOKEN on the service and "
+            "send it as `Authorization: Bearer <token>`"
         )
     if not hmac.compare_digest(
         credentials.credentials.encode("utf-8"), token.get_secret_value().encode("utf-8")

@@ -13,8 +13,12 @@ machine drift from run to run. It prints a table and writes JSON (reports/bench.
 * the service over HTTP on 127.0.0.1 (a real `footnote serve`): latency at concurrency 1,
   throughput and p99 at 8 and 32, errors, and its peak memory.
 
-`--quick` skips the 1,000-article archive and the slower variants; `--sections` and
-`--questions`/`--requests` make a smoke run of a few seconds.
+* updates (eval.bench_updates): `footnote add` of one article into the largest archive, and
+  `footnote build` after one of its articles changed, each beside its full build.
+
+`--quick` skips the 1,000-article archive and the slower variants (the updates section
+then uses 100 articles); `--sections` and `--questions`/`--requests` make a smoke run of
+a few seconds.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.bench_report import rows, table
+from eval.bench_updates import updates_section
 from eval.dataset import QAItem, default_files, load_questions
 from eval.load import ROOT, Server, run_load
 from eval.synthetic import write_corpus
@@ -41,7 +46,7 @@ from footnote.settings import Settings
 from index.progress import Progress
 from rag.retrieve import Mode
 
-SECTIONS = ("build", "cold", "latency", "http")
+SECTIONS = ("build", "cold", "latency", "http", "updates")
 SEED = ROOT / "seeds" / "trump-asia-tour-south-korea.txt"
 QUESTION = "How much did Trump want South Korea to invest?"
 
@@ -399,6 +404,7 @@ _SECTIONS = (
     ("cold", "cold start of footnote ask and serve", cold_section),
     ("latency", "in-process latency per stage", latency_section),
     ("http", "HTTP throughput under load", http_section),
+    ("updates", "one article added or changed, beside the full build", updates_section),
 )
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from eval.bench_updates import update_rows
+
 TARGETS = {
     "latency.hybrid.median": ("< 10 ms", lambda v: v < 10),
     "latency.hybrid.p95": ("< 20 ms", lambda v: v < 20),
@@ -126,7 +128,8 @@ def rows(report: dict[str, Any]) -> list[dict[str, Any]]:
     """Every figure beside its BM25-only baseline, the ratio, and the issue's target."""
     out = _Rows()
     sections = report["sections"]
-    for name, add in (("cold", _cold), ("build", _build), ("latency", _latency), ("http", _http)):
+    adders = (("cold", _cold), ("build", _build), ("latency", _latency), ("http", _http))
+    for name, add in (*adders, ("updates", update_rows)):
         if name in sections:
             add(out, sections[name])
     return out.rows

@@ -28,7 +28,8 @@ def test_demo_page_escapes_the_article_and_lays_it_out() -> None:
     assert "<h2>Reactions &lt;script&gt;" in page
     assert '<span class="dateline">SPRINGFIELD, Illinois</span> —' in page
     assert '<p class="kicker">Illinois</p>' in page
-    assert '<script src="/widget.js" data-doc-id="council-budget" async></script>' in page
+    tag = f'<script src="/widget.js" data-doc-id="council-budget" data-revision="{document.sha256}"'
+    assert tag + " async></script>" in page  # the page says which revision it shows
     # Under a strict CSP: the only script is the widget's, and nothing is styled inline.
     assert page.count("<script") == 1
     assert "style=" not in page and "<style" not in page
