@@ -15,10 +15,10 @@ from pathlib import Path
 
 from footnote.live import LiveArchive
 from footnote.settings import Settings
+from index.archive import ArchiveStore
 from index.build import ensure_index, has_encoder
 from index.embeddings import Embedder, SentenceTransformerEmbedder
 from index.errors import IndexError_, IndexMissingError, IndexStaleError, ModelUnavailableError
-from index.archive import ArchiveStore
 from index.filestore import FileStore
 from index.models import model_path
 from index.progress import Progress

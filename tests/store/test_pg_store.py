@@ -38,7 +38,7 @@ SHORT = article_document(
 
 @pytest.fixture(scope="module")
 def segments(embedder):
-    return build_segments(load_documents([SEEDS]) + [SHORT], embedder, BuildConfig())
+    return build_segments([*load_documents([SEEDS]), SHORT], embedder, BuildConfig())
 
 
 @pytest.fixture
