@@ -96,7 +96,20 @@ class LocalPostgres:
         self._hand_over()
         result = subprocess.run(
             self._command(
-                [_bin("initdb"), "-D", str(self.data), "-U", SERVICE_USER, "-A", "trust", "-E", "UTF8", "--locale", "C.UTF-8", "--no-sync"]
+                [
+                    _bin("initdb"),
+                    "-D",
+                    str(self.data),
+                    "-U",
+                    SERVICE_USER,
+                    "-A",
+                    "trust",
+                    "-E",
+                    "UTF8",
+                    "--locale",
+                    "C.UTF-8",
+                    "--no-sync",
+                ]
             ),
             capture_output=True,
             text=True,
@@ -112,7 +125,25 @@ class LocalPostgres:
         # fsync off: a test server's data is thrown away, and fsync costs seconds per test.
         self.process = subprocess.Popen(
             self._command(
-                [_bin("postgres"), "-D", str(self.data), "-p", str(self.port), "-k", str(self.socket_dir), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200"]
+                [
+                    _bin("postgres"),
+                    "-D",
+                    str(self.data),
+                    "-p",
+                    str(self.port),
+                    "-k",
+                    str(self.socket_dir),
+                    "-c",
+                    "listen_addresses=127.0.0.1",
+                    "-c",
+                    "fsync=off",
+                    "-c",
+                    "synchronous_commit=off",
+                    "-c",
+                    "full_page_writes=off",
+                    "-c",
+                    "max_connections=200",
+                ]
             ),
             stdout=log,
             stderr=subprocess.STDOUT,
