@@ -95,15 +95,16 @@ class PostgresStore:
         self._segments: dict[tuple[str, str], Segment] = {}
         self._segments_lock = threading.Lock()
         statement_ms = max(int(timeout_seconds * 1000), 1)
+        self._connect_options = {
+            "connect_timeout": max(int(timeout_seconds), 1),
+            "options": f"-c statement_timeout={statement_ms}",
+        }
         self._pool = ConnectionPool(
             dsn,
             min_size=1,
             max_size=pool_size,
             timeout=timeout_seconds,
-            kwargs={
-                "connect_timeout": max(int(timeout_seconds), 1),
-                "options": f"-c statement_timeout={statement_ms}",
-            },
+            kwargs=self._connect_options,
             # A broken connection (the database restarted) is replaced before use, not
             # handed to a request.
             check=ConnectionPool.check_connection,
@@ -126,18 +127,30 @@ class PostgresStore:
     def _connection(self) -> Iterator[psycopg.Connection]:
         """A pooled connection; database outages become ArchiveUnavailableError."""
         try:
-            with self._pool.connection() as conn:
+            with self._borrow() as conn:
                 yield conn
-        except PoolTimeout as exc:
-            raise ArchiveUnavailableError(
-                f"the archive database ({self._where}) did not accept a connection within "
-                f"{self.timeout_seconds:g} s; it may be restarting, try again shortly"
-            ) from exc
         except psycopg.OperationalError as exc:
             raise ArchiveUnavailableError(
                 f"the archive database ({self._where}) is unavailable "
                 f"({type(exc).__name__}); it may be restarting, try again shortly"
             ) from exc
+
+    @contextlib.contextmanager
+    def _borrow(self) -> Iterator[psycopg.Connection]:
+        """A connection of the pool or, when it has none to give in time, one of its own.
+
+        After the database restarts, the pool refills with a backoff of seconds; a
+        connection made for this request meanwhile answers at once when the database is
+        back, and fails at once (refused) while it is still down.
+        """
+        try:
+            with self._pool.connection() as conn:
+                yield conn
+            return
+        except PoolTimeout:
+            pass  # nothing was yielded: the pool gave no connection
+        with psycopg.connect(self.dsn, **self._connect_options) as conn:
+            yield conn
 
     # -- reading ---------------------------------------------------------------------
 
