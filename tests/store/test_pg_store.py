@@ -13,12 +13,12 @@ import pytest
 from footnote.live import LiveArchive
 from footnote.runtime import pipeline_factory
 from footnote.settings import Settings
-from index.documents import load_documents
 from index.errors import ArticleNotFoundError, RevisionGoneError
 from index.filestore import FileStore
 from index.pg.store import PostgresStore
 from index.publish import article_document, build_segments
-from index.store import BuildConfig
+from index.segment import split_index
+from index.store import BuildConfig, load_index
 from tests.conftest import ROOT, SEEDS
 
 QUESTIONS = (
@@ -37,8 +37,11 @@ SHORT = article_document(
 
 
 @pytest.fixture(scope="module")
-def segments(embedder):
-    return build_segments([*load_documents([SEEDS]), SHORT], embedder, BuildConfig())
+def segments(index_dir, embedder):
+    """The seed article's segment sliced from the session's index (no model run) and a
+    short second article embedded here."""
+    seed = split_index(load_index(index_dir))
+    return [*seed, *build_segments([SHORT], embedder, BuildConfig())]
 
 
 @pytest.fixture
@@ -153,8 +156,7 @@ def test_a_writer_killed_mid_commit_leaves_no_half_article(store, segments):
     store.commit(segments[:1], [], segments[0].meta)
     script = textwrap.dedent(
         f"""
-        import hashlib, sys, time
-        from index.documents import load_documents
+        import time
         from index.pg.rows import write_revision
         from index.pg.store import PostgresStore
         from index.publish import article_document, build_segments
