@@ -31,7 +31,7 @@ postgres:
 	  else sudo apt-get update -q && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; fi; }
 
 run: install
-	$(BIN)/footnote serve
+	$(BIN)/footnote serve --source seeds --source seeds/newsroom
 
 build: install
 	$(BIN)/footnote build

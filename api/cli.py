@@ -84,7 +84,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from api.startup import open_service
 
     os.environ["FOOTNOTE_INDEX_DIR"] = str(settings.index_dir)
-    os.environ["FOOTNOTE_SOURCES"] = ",".join(str(p) for p in settings.sources)
+    if "sources" in settings.model_fields_set:  # else each worker reads the index's own
+        os.environ["FOOTNOTE_SOURCES"] = ",".join(str(p.resolve()) for p in settings.sources)
     open_service(settings)
     uvicorn.run("api.app:create_app_from_env", factory=True, workers=settings.workers, **options)
     return 0
