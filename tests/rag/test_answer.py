@@ -82,7 +82,15 @@ def test_answers_are_cited_sentences_verbatim(pipeline, question, mode):
     assert answer.retrieval == mode.value
     assert_faithful(answer, pipeline)
     contract = answer.to_dict()
-    assert list(contract) == ["answer", "answered", "citations", "retrieval", "conversation_id"]
+    # `revision` is filled where the article's revision is known (the service, the CLI).
+    assert list(contract) == [
+        "answer",
+        "answered",
+        "citations",
+        "retrieval",
+        "conversation_id",
+        "revision",
+    ]
     assert set(contract["citations"][0]) == {
         "id",
         "text",
