@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from index.errors import ArchiveUnavailableError
 from rag.errors import FootnoteError
 
 log = logging.getLogger(__name__)
@@ -213,6 +214,15 @@ async def _footnote_error(request: Request, exc: FootnoteError) -> JSONResponse:
     return error_response(exc.status, exc.code, as_sentence(str(exc)))
 
 
+async def _archive_unavailable(request: Request, exc: ArchiveUnavailableError) -> JSONResponse:
+    # The database behind FOOTNOTE_STORE is down or slow (a restart, a failover): say so and
+    # when to retry; the pool reconnects on its own once it is back.
+    log.warning("archive unavailable on %s %s: %s", request.method, request.url.path, exc)
+    return error_response(
+        503, "archive_unavailable", as_sentence(str(exc)), headers={"Retry-After": "2"}
+    )
+
+
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     errors = _most_telling(exc.errors())
     code = "invalid_question" if errors and errors[0].get("type") in QUESTION_ERRORS else None
@@ -261,6 +271,7 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers that give every error the one JSON shape."""
     app.add_exception_handler(FootnoteError, _footnote_error)  # type: ignore[arg-type]
+    app.add_exception_handler(ArchiveUnavailableError, _archive_unavailable)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected_error)

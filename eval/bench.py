@@ -13,6 +13,8 @@ machine drift from run to run. It prints a table and writes JSON (reports/bench.
 * the service over HTTP on 127.0.0.1 (a real `footnote serve`): latency at concurrency 1,
   throughput and p99 at 8 and 32, errors, and its peak memory.
 
+* stores (eval.bench_stores): the PostgreSQL archive beside the folder archive with 1,000
+  articles: per-question latency, /chat throughput, publish-to-answerable time.
 * updates (eval.bench_updates): `footnote add` of one article into the largest archive, and
   `footnote build` after one of its articles changed, each beside its full build.
 
@@ -38,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.bench_report import rows, table
+from eval.bench_stores import stores_section
 from eval.bench_updates import updates_section
 from eval.dataset import QAItem, default_files, load_questions
 from eval.load import ROOT, Server, run_load
@@ -46,7 +49,7 @@ from footnote.settings import Settings
 from index.progress import Progress
 from rag.retrieve import Mode
 
-SECTIONS = ("build", "cold", "latency", "http", "updates")
+SECTIONS = ("build", "cold", "latency", "http", "updates", "stores")
 SEED = ROOT / "seeds" / "trump-asia-tour-south-korea.txt"
 QUESTION = "How much did Trump want South Korea to invest?"
 
@@ -405,6 +408,7 @@ _SECTIONS = (
     ("latency", "in-process latency per stage", latency_section),
     ("http", "HTTP throughput under load", http_section),
     ("updates", "one article added or changed, beside the full build", updates_section),
+    ("stores", "the PostgreSQL archive beside the folder archive", stores_section),
 )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from eval.bench_stores import store_rows
 from eval.bench_updates import update_rows
 
 TARGETS = {
@@ -129,7 +130,7 @@ def rows(report: dict[str, Any]) -> list[dict[str, Any]]:
     out = _Rows()
     sections = report["sections"]
     adders = (("cold", _cold), ("build", _build), ("latency", _latency), ("http", _http))
-    for name, add in (*adders, ("updates", update_rows)):
+    for name, add in (*adders, ("updates", update_rows), ("stores", store_rows)):
         if name in sections:
             add(out, sections[name])
     return out.rows

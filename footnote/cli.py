@@ -215,6 +215,7 @@ def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
     registers = []
     modules = (
         ("footnote.archive_cli", "register"),
+        ("footnote.db_cli", "register"),
         ("api.cli", "register"),
         ("eval.cli", "register"),
     )

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from footnote.live import LiveArchive
 from footnote.settings import Settings
+from index.archive import ArchiveStore
 from index.build import ensure_index, has_encoder
 from index.embeddings import Embedder, SentenceTransformerEmbedder
 from index.errors import IndexError_, IndexMissingError, IndexStaleError, ModelUnavailableError
@@ -178,11 +179,22 @@ def open_pipeline(
     return pipeline_factory(settings)(index, embedder)
 
 
-def pipeline_factory(settings: Settings) -> Callable[[Index, Embedder | None], Pipeline]:
+def pipeline_factory(
+    settings: Settings, store: ArchiveStore | None = None
+) -> Callable[[Index, Embedder | None], Pipeline]:
     """What makes a pipeline over an index with these settings (one per article revision
-    in footnote.live)."""
+    in footnote.live).
+
+    When the store ranks chunks itself (PostgreSQL's full-text search), an index of several
+    articles (the archive-wide one) takes its keyword side from the database; one article's
+    index (a scoped question) is ranked in memory from that article's cached rows.
+    """
+    from rag.keyword_pg import DatabaseKeywordRetriever
 
     def make(index: Index, embedder: Embedder | None) -> Pipeline:
+        keyword = None
+        if hasattr(store, "keyword_search") and len(index.documents) > 1:
+            keyword = DatabaseKeywordRetriever(store, index)  # type: ignore[arg-type]
         return Pipeline(
             index,
             embedder if embedder is not None and index.has_vectors else None,
@@ -191,14 +203,25 @@ def pipeline_factory(settings: Settings) -> Callable[[Index, Embedder | None], P
             default_mode=settings.retrieval,
             max_question_chars=settings.max_question_chars,
             cache_size=settings.cache_size,
+            keyword=keyword,
         )
 
     return make
 
 
-def archive_store(settings: Settings) -> FileStore:
-    """The archive of published articles inside the index folder."""
-    return FileStore(settings.index_dir, settings.revision_ttl_seconds)
+def archive_store(settings: Settings) -> ArchiveStore:
+    """The archive of published articles: the PostgreSQL database FOOTNOTE_STORE names, else
+    the index folder. Nothing above this function knows which one serves."""
+    if settings.store is None:
+        return FileStore(settings.index_dir, settings.revision_ttl_seconds)
+    from index.pg.store import PostgresStore
+
+    return PostgresStore(
+        settings.store.get_secret_value(),
+        ttl_seconds=settings.revision_ttl_seconds,
+        timeout_seconds=settings.store_timeout_seconds,
+        pool_size=settings.store_pool_size,
+    )
 
 
 def open_live(settings: Settings, embedder: Embedder | None = None) -> LiveArchive:
@@ -232,7 +255,7 @@ def open_live(settings: Settings, embedder: Embedder | None = None) -> LiveArchi
         )
     live = LiveArchive(
         store,
-        pipeline_factory(settings),
+        pipeline_factory(settings, store),
         reload_seconds=settings.reload_seconds,
         default_mode=settings.retrieval,
         max_question_chars=settings.max_question_chars,

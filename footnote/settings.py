@@ -105,6 +105,20 @@ class Settings(BaseSettings):
         ge=0,
         description="How long a replaced revision stays answerable for pages that still show it.",
     )
+    store: SecretStr | None = Field(
+        default=None,
+        description="Where the archive lives: unset, the index folder (one machine, what "
+        "`make run` uses); `postgresql://user:pass@host:port/db`, one PostgreSQL database shared "
+        "by every replica (run `footnote db upgrade` first; see docs/postgres.md).",
+    )
+    store_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="Longest wait for the PostgreSQL archive (connection or query) before answering 503.",
+    )
+    store_pool_size: int = Field(
+        default=4, ge=1, description="Connections each worker keeps to the PostgreSQL archive."
+    )
     reload_seconds: float = Field(
         default=2.0,
         gt=0,
@@ -116,6 +130,18 @@ class Settings(BaseSettings):
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("store", mode="after")
+    @classmethod
+    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if not value.get_secret_value().startswith(("postgresql://", "postgres://")):
+            raise ValueError(
+                "must be a PostgreSQL URL (postgresql://user:password@host:port/database), "
+                "or unset for the archive in the index folder"
+            )
         return value
 
     @model_validator(mode="after")

@@ -39,3 +39,8 @@ class RevisionGoneError(ArchiveError):
 
 class ArchiveMismatchError(ArchiveError):
     """A segment was built with another model or other settings than the archive holds."""
+
+
+class ArchiveUnavailableError(ArchiveError):
+    """The archive's database cannot be reached or did not answer in time (it may be
+    restarting); the request can be retried."""

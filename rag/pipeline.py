@@ -188,13 +188,15 @@ class Pipeline:
         max_question_chars: int = 500,
         cache_size: int = 1024,
         scorers: dict[str, Scorer] | None = None,
+        keyword: Retriever | None = None,
     ) -> None:
         self.index = index
         self.retrieval = retrieval or RetrievalConfig()
         self.answering = answering or AnswerConfig()
         self.default_mode = default_mode
         self.max_question_chars = max_question_chars
-        self._bm25 = BM25Retriever(index)
+        # The keyword side: BM25 in memory, unless the archive's database ranks it.
+        self._bm25 = keyword or BM25Retriever(index)
         self._dense: Retriever | None = None
         self._hybrid: Retriever | None = None
         self._embedder: Embedder | None = None
