@@ -290,8 +290,11 @@ class PostgresStore:
                 conn.execute("DELETE FROM revisions WHERE doc_id = %s", (doc_id,))
             for segment in puts:
                 doc_id, before = segment.doc_id, current.get(segment.doc_id)
+                if before == segment.revision and old_meta == meta:
+                    continue  # the same text, embedded the same way: nothing to write
                 if before == segment.revision:
-                    continue
+                    # The same text embedded anew (another model or settings): its rows go.
+                    conn.execute("DELETE FROM documents WHERE doc_id = %s", (doc_id,))
                 # A revision published again after it was replaced starts afresh.
                 conn.execute(
                     "DELETE FROM revisions WHERE doc_id = %s AND revision = %s",

@@ -188,3 +188,16 @@ def test_a_writer_killed_mid_commit_leaves_no_half_article(store, segments):
             assert count == (0,), table
     # The lock the killed writer held is released: the next commit goes through.
     assert store.commit(segments[1:], [], segments[0].meta).generation == 2
+
+
+def test_new_settings_embed_a_published_article_again_in_its_rows(store, segments, embedder):
+    # As in the folder store: the same text under another model or settings is written
+    # again, with the new vectors, in the same transaction as the rest of the rebuild.
+    store.commit(segments, [], segments[0].meta)
+    other = BuildConfig(chunk_size=4)
+    again = build_segments([seg.document for seg in segments], embedder, other)
+    state = store.commit(again, [], again[0].meta)
+    assert state.meta == again[0].meta
+    short = store.read_segment(SHORT.id, state.articles[SHORT.id].revision)
+    assert short.meta == again[0].meta
+    assert len(short.chunks) == len(again[1].chunks)
