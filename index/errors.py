@@ -23,3 +23,7 @@ class IndexCorruptError(IndexError_):
 
 class ModelUnavailableError(IndexError_):
     """The bundled embedding model cannot be loaded."""
+
+
+class ModelCorruptError(ModelUnavailableError):
+    """A model file or piece is there but its bytes are not the pinned ones."""
