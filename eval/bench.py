@@ -13,6 +13,9 @@ machine drift from run to run. It prints a table and writes JSON (reports/bench.
 * the service over HTTP on 127.0.0.1 (a real `footnote serve`): latency at concurrency 1,
   throughput and p99 at 8 and 32, errors, and its peak memory.
 
+`--models minilm,mpnet` adds the `models` section (eval.bench_models): each encoder's
+floor, answer latency and /chat throughput side by side.
+
 `--quick` skips the 1,000-article archive and the slower variants; `--sections` and
 `--questions`/`--requests` make a smoke run of a few seconds.
 """
@@ -33,15 +36,19 @@ import time
 from pathlib import Path
 from typing import Any
 
+from eval.bench_models import models_section, parse_models
 from eval.bench_report import rows, table
 from eval.dataset import QAItem, default_files, load_questions
 from eval.load import ROOT, Server, run_load
 from eval.synthetic import write_corpus
 from footnote.settings import Settings
+from index.models import MODELS
 from index.progress import Progress
 from rag.retrieve import Mode
 
 SECTIONS = ("build", "cold", "latency", "http")
+# Only when asked (--models or --sections models): it builds an index with each model.
+OPTIONAL_SECTIONS = ("models",)
 SEED = ROOT / "seeds" / "trump-asia-tour-south-korea.txt"
 QUESTION = "How much did Trump want South Korea to invest?"
 
@@ -57,7 +64,15 @@ def add_bench(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--sections",
         default=",".join(SECTIONS),
-        help=f"comma-separated subset of {','.join(SECTIONS)} (default all)",
+        help=f"comma-separated subset of {','.join(SECTIONS + OPTIONAL_SECTIONS)} "
+        f"(default {','.join(SECTIONS)}; models also runs with --models)",
+    )
+    p.add_argument(
+        "--models",
+        type=parse_models,
+        metavar="KEYS",
+        help="encoders to measure side by side, comma-separated (minilm,mpnet): adds the "
+        "models section",
     )
     p.add_argument(
         "--corpora",
@@ -371,6 +386,18 @@ def http_section(plan: argparse.Namespace, index: Path, progress: Progress) -> d
     return result
 
 
+def encoders_section(plan: argparse.Namespace, index: Path, progress: Progress) -> dict[str, Any]:
+    """Each encoder of --models side by side (eval.bench_models); `index` is not used."""
+
+    def env(folder: Path, **extra: str) -> dict[str, str]:
+        return _env(folder, SEED, **extra)
+
+    def build(folder: Path, child: dict[str, str]) -> dict[str, Any]:
+        return run_measured(["build"], child)
+
+    return models_section(plan, _items(plan), env, build, progress)
+
+
 # -- the command ---------------------------------------------------------------------------
 
 
@@ -399,16 +426,21 @@ _SECTIONS = (
     ("cold", "cold start of footnote ask and serve", cold_section),
     ("latency", "in-process latency per stage", latency_section),
     ("http", "HTTP throughput under load", http_section),
+    ("models", "each encoder side by side", encoders_section),
 )
 
 
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     """Run the chosen sections, print the table, write the JSON."""
     sections = [s.strip() for s in args.sections.split(",") if s.strip()]
-    unknown = sorted(set(sections) - set(SECTIONS))
+    known = SECTIONS + OPTIONAL_SECTIONS
+    unknown = sorted(set(sections) - set(known))
     if unknown:
-        print(f"footnote bench: unknown section(s) {', '.join(unknown)}; use {','.join(SECTIONS)}", file=sys.stderr)  # fmt: skip
+        print(f"footnote bench: unknown section(s) {', '.join(unknown)}; use {','.join(known)}", file=sys.stderr)  # fmt: skip
         return 2
+    if args.models and "models" not in sections:
+        sections.append("models")
+    args.models = args.models or list(MODELS)
     default = "1,10,100" if args.quick else "1,10,100,1000"
     args.corpora = sorted({int(c) for c in (args.corpora or default).split(",")})
     if args.work is None:
@@ -427,6 +459,7 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
             "corpora": args.corpora,
             "questions": args.questions,
             "requests": args.requests,
+            "models": args.models if "models" in sections else None,
         },
         "sections": {},
     }
@@ -435,7 +468,7 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     chosen = [section for section in _SECTIONS if section[0] in sections]
     stages = progress.stages("footnote bench", len(chosen))
     for name, title, section in chosen:
-        if name != "build" and not (index / "current").exists():
+        if name not in ("build", "models") and not (index / "current").exists():
             progress.note(f"building the index at {index}")
             run_measured(["build"], _env(index, SEED))
         stages.next(title)
