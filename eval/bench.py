@@ -18,6 +18,9 @@ machine drift from run to run. It prints a table and writes JSON (reports/bench.
 * updates (eval.bench_updates): `footnote add` of one article into the largest archive, and
   `footnote build` after one of its articles changed, each beside its full build.
 
+`--models minilm,mpnet` adds the `models` section (eval.bench_models): each encoder's
+floor, answer latency and /chat throughput side by side.
+
 `--quick` skips the 1,000-article archive and the slower variants (the updates section
 then uses 100 articles); `--sections` and `--questions`/`--requests` make a smoke run of
 a few seconds.
@@ -39,6 +42,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from eval.bench_models import models_section, parse_models
 from eval.bench_report import rows, table
 from eval.bench_stores import stores_section
 from eval.bench_updates import updates_section
@@ -46,10 +50,13 @@ from eval.dataset import QAItem, default_files, load_questions
 from eval.load import ROOT, Server, run_load
 from eval.synthetic import write_corpus
 from footnote.settings import Settings
+from index.models import MODELS
 from index.progress import Progress
 from rag.retrieve import Mode
 
 SECTIONS = ("build", "cold", "latency", "http", "updates", "stores")
+# Only when asked (--models or --sections models): it builds an index with each model.
+OPTIONAL_SECTIONS = ("models",)
 SEED = ROOT / "seeds" / "trump-asia-tour-south-korea.txt"
 QUESTION = "How much did Trump want South Korea to invest?"
 
@@ -65,7 +72,15 @@ def add_bench(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--sections",
         default=",".join(SECTIONS),
-        help=f"comma-separated subset of {','.join(SECTIONS)} (default all)",
+        help=f"comma-separated subset of {','.join(SECTIONS + OPTIONAL_SECTIONS)} "
+        f"(default {','.join(SECTIONS)}; models also runs with --models)",
+    )
+    p.add_argument(
+        "--models",
+        type=parse_models,
+        metavar="KEYS",
+        help="encoders to measure side by side, comma-separated (minilm,mpnet): adds the "
+        "models section",
     )
     p.add_argument(
         "--corpora",
@@ -379,6 +394,18 @@ def http_section(plan: argparse.Namespace, index: Path, progress: Progress) -> d
     return result
 
 
+def encoders_section(plan: argparse.Namespace, index: Path, progress: Progress) -> dict[str, Any]:
+    """Each encoder of --models side by side (eval.bench_models); `index` is not used."""
+
+    def env(folder: Path, **extra: str) -> dict[str, str]:
+        return _env(folder, SEED, **extra)
+
+    def build(folder: Path, child: dict[str, str]) -> dict[str, Any]:
+        return run_measured(["build"], child)
+
+    return models_section(plan, _items(plan), env, build, progress)
+
+
 # -- the command ---------------------------------------------------------------------------
 
 
@@ -409,16 +436,21 @@ _SECTIONS = (
     ("http", "HTTP throughput under load", http_section),
     ("updates", "one article added or changed, beside the full build", updates_section),
     ("stores", "the PostgreSQL archive beside the folder archive", stores_section),
+    ("models", "each encoder side by side", encoders_section),
 )
 
 
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     """Run the chosen sections, print the table, write the JSON."""
     sections = [s.strip() for s in args.sections.split(",") if s.strip()]
-    unknown = sorted(set(sections) - set(SECTIONS))
+    known = SECTIONS + OPTIONAL_SECTIONS
+    unknown = sorted(set(sections) - set(known))
     if unknown:
-        print(f"footnote bench: unknown section(s) {', '.join(unknown)}; use {','.join(SECTIONS)}", file=sys.stderr)  # fmt: skip
+        print(f"footnote bench: unknown section(s) {', '.join(unknown)}; use {','.join(known)}", file=sys.stderr)  # fmt: skip
         return 2
+    if args.models and "models" not in sections:
+        sections.append("models")
+    args.models = args.models or list(MODELS)
     default = "1,10,100" if args.quick else "1,10,100,1000"
     args.corpora = sorted({int(c) for c in (args.corpora or default).split(",")})
     if args.work is None:
@@ -437,6 +469,7 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
             "corpora": args.corpora,
             "questions": args.questions,
             "requests": args.requests,
+            "models": args.models if "models" in sections else None,
         },
         "sections": {},
     }
@@ -445,7 +478,7 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     chosen = [section for section in _SECTIONS if section[0] in sections]
     stages = progress.stages("footnote bench", len(chosen))
     for name, title, section in chosen:
-        if name != "build" and not (index / "current").exists():
+        if name not in ("build", "models") and not (index / "current").exists():
             progress.note(f"building the index at {index}")
             run_measured(["build"], _env(index, SEED))
         stages.next(title)

@@ -22,6 +22,13 @@ TARGETS = {
     "http.hybrid.peak_rss": ("< 600 MB", lambda v: v < 600),
     "latency.scale.hybrid.median": ("< 30 ms", lambda v: v < 30),
 }
+# Issue 10's targets for whichever encoder serves: each model's row shows whether it could.
+MODEL_TARGETS = {
+    "beyond_encoding": ("<= 3 ms", lambda v: v <= 3),
+    "c1.median": ("<= 60 ms", lambda v: v <= 60),
+    "c32.throughput": (">= 30/s", lambda v: v >= 30),
+    "c32.errors": ("0", lambda v: v == 0),
+}
 
 
 class _Rows:
@@ -32,7 +39,10 @@ class _Rows:
 
     def add(self, key: str, figure: str, value: Any, baseline: Any, unit: str) -> None:
         ratio = round(value / baseline, 2) if value is not None and baseline else None
-        target, check = TARGETS.get(key, (None, None))
+        model_target = (
+            MODEL_TARGETS.get(key.split(".", 2)[-1]) if key.startswith("models.") else None
+        )
+        target, check = TARGETS.get(key) or model_target or (None, None)
         self.rows.append(
             {
                 "key": key,
@@ -125,12 +135,38 @@ def _http(out: _Rows, http: dict[str, Any]) -> None:
                 memory["pss_mb"], base_memory.get("pss_mb"), "MB")  # fmt: skip
 
 
+def _models(out: _Rows, models: dict[str, Any]) -> None:
+    """Each encoder: its answer beside its encoder-only floor, and its service under load."""
+    for key, run in models["models"].items():
+        floor, answer, http = run["encoder_floor_ms"], run["answer"]["total_ms"], run["http"]
+        for stat in ("median", "p95"):
+            out.add(f"models.{key}.answer.{stat}", f"{key}: in-process answer {stat} (vs encoder floor)",
+                    answer[stat], floor[stat], "ms")  # fmt: skip
+        out.add(f"models.{key}.beyond_encoding", f"{key}:   search + compose beyond encoding, median",
+                run["beyond_encoding_median_ms"], None, "ms")  # fmt: skip
+        out.add(f"models.{key}.c1.median", f"{key}: /chat median, one at a time (vs floor)",
+                http["c1"]["latency_ms"]["median"], floor["median"], "ms")  # fmt: skip
+        out.add(f"models.{key}.c32.throughput", f"{key}: /chat answers/s, 32 at once",
+                http["c32"]["throughput_per_s"], None, "/s")  # fmt: skip
+        out.add(f"models.{key}.c32.p99", f"{key}: /chat p99, 32 at once",
+                http["c32"]["latency_ms"]["p99"], None, "ms")  # fmt: skip
+        out.add(f"models.{key}.c32.errors", f"{key}: /chat errors, 32 at once",
+                http["c32"]["errors"], None, "")  # fmt: skip
+        out.add(f"models.{key}.peak_rss", f"{key}: service peak RSS",
+                http["memory"]["peak_rss_mb"], None, "MB")  # fmt: skip
+
+
 def rows(report: dict[str, Any]) -> list[dict[str, Any]]:
     """Every figure beside its BM25-only baseline, the ratio, and the issue's target."""
     out = _Rows()
     sections = report["sections"]
     adders = (("cold", _cold), ("build", _build), ("latency", _latency), ("http", _http))
-    for name, add in (*adders, ("updates", update_rows), ("stores", store_rows)):
+    for name, add in (
+        *adders,
+        ("updates", update_rows),
+        ("stores", store_rows),
+        ("models", _models),
+    ):
         if name in sections:
             add(out, sections[name])
     return out.rows

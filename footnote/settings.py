@@ -43,7 +43,8 @@ class Settings(BaseSettings):
     model: ModelKey = Field(
         default="minilm",
         description="Embedding model: minilm (all-MiniLM-L6-v2, fast) or mpnet "
-        "(all-mpnet-base-v2, stronger, about 10x the encoding time); another model means a rebuild.",
+        "(all-mpnet-base-v2, stronger, about 15x the encoding time: see README, Models); "
+        "another model means a rebuild.",
     )
     model_cache: Path | None = Field(
         default=None,

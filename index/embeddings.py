@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -108,6 +109,11 @@ class SentenceTransformerEmbedder:
         if threads:
             torch.set_num_threads(threads)
         self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        # The fast tokenizer keeps its padding and truncation settings as state that each
+        # call sets: two threads encoding at once (the torch fallback under a service, the
+        # answer-cache test) can pad one's batch with the other's settings ("Unable to
+        # create tensor"). One encoding at a time; torch uses the cores within it.
+        self._lock = threading.Lock()
         dimension = getattr(self._model, "get_embedding_dimension", None) or (
             self._model.get_sentence_embedding_dimension
         )
@@ -117,13 +123,14 @@ class SentenceTransformerEmbedder:
         """Encode texts to normalised vectors."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self._model.encode(
-            texts,
-            batch_size=BATCH,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
+        with self._lock:
+            vectors = self._model.encode(
+                texts,
+                batch_size=BATCH,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def encode_with_tokens(self, texts: list[str]) -> tuple[np.ndarray, list[TokenVectors]]:
@@ -134,16 +141,17 @@ class SentenceTransformerEmbedder:
         """
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32), []
-        outputs = self._model.encode(
-            texts, batch_size=BATCH, output_value=None, show_progress_bar=False
-        )
-        marks = self._model.tokenizer(
-            texts,
-            truncation=True,
-            max_length=self._model.max_seq_length,
-            return_offsets_mapping=True,
-            return_special_tokens_mask=True,
-        )
+        with self._lock:
+            outputs = self._model.encode(
+                texts, batch_size=BATCH, output_value=None, show_progress_bar=False
+            )
+            marks = self._model.tokenizer(
+                texts,
+                truncation=True,
+                max_length=self._model.max_seq_length,
+                return_offsets_mapping=True,
+                return_special_tokens_mask=True,
+            )
         import torch
 
         # The same normalisation as encode(normalize_embeddings=True), to the last bit.

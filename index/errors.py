@@ -44,3 +44,7 @@ class ArchiveMismatchError(ArchiveError):
 class ArchiveUnavailableError(ArchiveError):
     """The archive's database cannot be reached or did not answer in time (it may be
     restarting); the request can be retried."""
+
+
+class ModelCorruptError(ModelUnavailableError):
+    """A model file or piece is there but its bytes are not the pinned ones."""

