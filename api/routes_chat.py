@@ -50,17 +50,7 @@ async def chat(
     turns: send the `conversation_id` of the previous answer, or the earlier questions as
     `history`.
     """
-    scoped = await resolve(request, body.doc_id, body.revision)
-    answer = await answer_question(
-        scoped.pipeline,
-        conversations,
-        body.question,
-        body.conversation_id,
-        body.history,
-        body.doc_id,
-    )
-    answer = quoting(answer, scoped)
-    record_answer(request, answer, body.question)
+    answer = await _answer(body, request, conversations)
     # The contract's own serialisation (a `related` key only on related citations).
     return JSONResponse(answer.to_dict())
 
@@ -92,6 +82,12 @@ async def chat_stream(
     The `delta` texts joined together are exactly the final `answer`. A request that is
     not valid gets an ordinary JSON error response before any event is sent.
     """
+    answer = await _answer(body, request, conversations)
+    return sse.stream_response(answer_events(answer))
+
+
+async def _answer(body: ChatRequest, request: Request, conversations: ConversationsDep) -> Answer:
+    """The answer to one chat request, from the revision it asks for, recorded."""
     scoped = await resolve(request, body.doc_id, body.revision)
     answer = await answer_question(
         scoped.pipeline,
@@ -103,7 +99,7 @@ async def chat_stream(
     )
     answer = quoting(answer, scoped)
     record_answer(request, answer, body.question)
-    return sse.stream_response(answer_events(answer))
+    return answer
 
 
 async def answer_events(answer: Answer) -> AsyncIterator[str]:

@@ -20,9 +20,11 @@ Writers (index.publish) embed the changed articles first, outside any lock, then
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from index.errors import ArchiveMismatchError, ArticleNotFoundError
 
 if TYPE_CHECKING:
     from index.segment import Segment
@@ -135,3 +137,29 @@ class ArchiveStore(Protocol):
     def prune(self, now: float | None = None) -> int:
         """Delete revisions replaced more than the TTL ago; how many were deleted."""
         ...
+
+
+def check_commit(
+    current: Collection[str],
+    old_meta: ArchiveMeta | None,
+    puts: Sequence[Segment],
+    removes: Sequence[str],
+    meta: ArchiveMeta,
+) -> None:
+    """The checks every store makes before a commit writes anything (see `ArchiveStore.commit`):
+    removed ids exist, and vectors of another model or settings replace the whole archive."""
+    missing = [d for d in removes if d not in current]
+    if missing:
+        raise ArticleNotFoundError(f"no article with id {missing[0]!r} is in the archive")
+    replaced_all = set(current) <= {s.doc_id for s in puts} | set(removes)
+    if old_meta is not None and old_meta != meta and not replaced_all:
+        raise ArchiveMismatchError(
+            f"the archive was built with {old_meta.model_name} and settings "
+            f"{dict(old_meta.settings)}; this article with {meta.model_name} and "
+            f"{dict(meta.settings)}: run `footnote build` to rebuild the archive"
+        )
+    for segment in puts:
+        if segment.meta != meta:
+            raise ArchiveMismatchError(
+                f"article {segment.doc_id!r} was built with other settings than the commit"
+            )

@@ -29,9 +29,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from index.archive import ArchiveMeta, ArchiveState, ArticleRecord
+from index.archive import ArchiveMeta, ArchiveState, ArticleRecord, check_commit
 from index.errors import (
-    ArchiveMismatchError,
     ArticleNotFoundError,
     IndexCorruptError,
     RevisionGoneError,
@@ -179,22 +178,8 @@ class FileStore:
             articles: dict[str, list[dict[str, Any]]] = {
                 k: list(v) for k, v in data["articles"].items()
             }
-            missing = [d for d in removes if d not in articles]
-            if missing:
-                raise ArticleNotFoundError(f"no article with id {missing[0]!r} is in the archive")
             old_meta = ArchiveMeta.from_dict(data["meta"]) if data.get("meta") else None
-            replaced_all = set(articles) <= {s.doc_id for s in puts} | set(removes)
-            if old_meta is not None and old_meta != meta and not replaced_all:
-                raise ArchiveMismatchError(
-                    f"the archive was built with {old_meta.model_name} and settings "
-                    f"{dict(old_meta.settings)}; this article with {meta.model_name} and "
-                    f"{dict(meta.settings)}: run `footnote build` to rebuild the archive"
-                )
-            for segment in puts:
-                if segment.meta != meta:
-                    raise ArchiveMismatchError(
-                        f"article {segment.doc_id!r} was built with other settings than the commit"
-                    )
+            check_commit(articles, old_meta, puts, removes, meta)
             now = time.time()
             for doc_id in removes:
                 del articles[doc_id]

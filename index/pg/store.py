@@ -28,7 +28,7 @@ from collections.abc import Iterator, Sequence
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from index.archive import ArchiveMeta, ArchiveState, ArticleRecord
+from index.archive import ArchiveMeta, ArchiveState, ArticleRecord, check_commit
 from index.errors import (
     ArchiveMismatchError,
     ArchiveUnavailableError,
@@ -273,16 +273,7 @@ class PostgresStore:
             ).fetchone()  # type: ignore[misc]
             old_meta = ArchiveMeta.from_dict(old) if old else None
             current = dict(conn.execute("SELECT doc_id, revision FROM documents").fetchall())
-            missing = [d for d in removes if d not in current]
-            if missing:
-                raise ArticleNotFoundError(f"no article with id {missing[0]!r} is in the archive")
-            replaced_all = set(current) <= {s.doc_id for s in puts} | set(removes)
-            if old_meta is not None and old_meta != meta and not replaced_all:
-                raise ArchiveMismatchError(
-                    f"the archive was built with {old_meta.model_name} and settings "
-                    f"{dict(old_meta.settings)}; this article with {meta.model_name} and "
-                    f"{dict(meta.settings)}: run `footnote build` to rebuild the archive"
-                )
+            check_commit(current, old_meta, puts, removes, meta)
             now = time.time()
             changed = bool(removes) or old_meta != meta
             for doc_id in removes:
