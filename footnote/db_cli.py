@@ -27,9 +27,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _dsn(args: argparse.Namespace, settings: Settings) -> str | None:
+    """The database to use, or None after saying how to name one."""
     if args.store:
         return str(args.store)
-    return settings.store.get_secret_value() if settings.store is not None else None
+    if settings.store is not None:
+        return settings.store.get_secret_value()
+    print("no database: set FOOTNOTE_STORE=postgresql://... or pass --store")
+    return None
 
 
 def _connect(dsn: str, settings: Settings):
@@ -52,7 +56,6 @@ def cmd_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
     dsn = _dsn(args, settings)
     if dsn is None:
-        print("no database: set FOOTNOTE_STORE=postgresql://... or pass --store")
         return 2
     with _connect(dsn, settings) as conn:
         applied = migrations.upgrade(conn)
@@ -68,7 +71,6 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 
     dsn = _dsn(args, settings)
     if dsn is None:
-        print("no database: set FOOTNOTE_STORE=postgresql://... or pass --store")
         return 2
     with _connect(dsn, settings) as conn:
         status = migrations.status(conn)

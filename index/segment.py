@@ -31,7 +31,8 @@ from index.store import BuildConfig, Index
 from index.tokens import STOPWORDS, words
 
 SEGMENT_VERSION = 1
-_ARRAYS = (
+# The optional arrays a segment carries (vectors of the model that built it).
+ARRAY_FIELDS = (
     "chunk_vectors",
     "sentence_vectors",
     "vocabulary_vectors",
@@ -92,7 +93,7 @@ class Segment:
         arrays: dict[str, Any] = {
             "head": np.frombuffer(json.dumps(head, ensure_ascii=False).encode("utf-8"), np.uint8)
         }
-        for name in _ARRAYS:
+        for name in ARRAY_FIELDS:
             value = getattr(self, name)
             if value is not None:
                 arrays[name] = np.asarray(value)
@@ -106,7 +107,7 @@ class Segment:
         try:
             with np.load(io.BytesIO(data), allow_pickle=False) as npz:
                 head = json.loads(bytes(npz["head"]).decode("utf-8"))
-                arrays = {name: npz[name] for name in _ARRAYS if name in npz.files}
+                arrays = {name: npz[name] for name in ARRAY_FIELDS if name in npz.files}
             if head.get("version") != SEGMENT_VERSION:
                 raise IndexCorruptError(
                     f"segment format {head.get('version')} is not {SEGMENT_VERSION}; "

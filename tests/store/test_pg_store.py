@@ -17,7 +17,7 @@ from index.errors import ArticleNotFoundError, RevisionGoneError
 from index.filestore import FileStore
 from index.pg.store import PostgresStore
 from index.publish import article_document, build_segments
-from index.segment import split_index
+from index.segment import ARRAY_FIELDS, split_index
 from index.store import BuildConfig, load_index
 from tests.conftest import ROOT, SEEDS
 
@@ -65,14 +65,7 @@ def test_a_segment_comes_back_from_its_rows_exactly(store, segments):
         assert back.sentences == segment.sentences and back.chunks == segment.chunks
         assert back.sentence_tokens == segment.sentence_tokens
         assert back.vocabulary == segment.vocabulary
-        for name in (
-            "chunk_vectors",
-            "sentence_vectors",
-            "vocabulary_vectors",
-            "token_vectors",
-            "token_offsets",
-            "token_spans",
-        ):
+        for name in ARRAY_FIELDS:
             assert _arrays_equal(getattr(segment, name), getattr(back, name)), name
 
 
