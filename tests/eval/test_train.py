@@ -2,11 +2,21 @@
 model reads the articles; the file it writes is complete, loadable and reproducible."""
 
 import json
+from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from eval.train import TrainConfig, collect, train_mode
+from eval.squad import load_squad
+from eval.train import (
+    FOLLOWUP_FEATURES,
+    TrainConfig,
+    collect_cached,
+    split_squad2,
+    train_followups,
+    train_mode,
+)
 from index.store import BuildConfig
 from rag.retrieve import Mode
 from rag.scorer import read_scorer, write_scorer
@@ -97,12 +107,15 @@ def corpora(tmp_path_factory, embedder):
         foreign_questions=1,
         folds=2,
     )
-    corpora, held = collect(config, embedder, BuildConfig(), (Mode.HYBRID,))
-    return config, corpora[Mode.HYBRID], held
+    cache = tmp / "examples.pkl"
+    corpora = collect_cached(config, embedder, BuildConfig(), (Mode.HYBRID,), cache)
+    squad2 = load_squad(Path(config.squad2), config.paragraphs)
+    _, held = split_squad2(squad2, config.squad2_train_articles, config.seed)
+    return config, corpora[Mode.HYBRID], held, cache
 
 
 def test_training_writes_a_complete_reproducible_scorer(corpora, tmp_path, embedder):
-    config, corpus, held = corpora
+    config, corpus, held, _ = corpora
     assert {e.source for e in corpus.examples} == {"squad1", "squad2", "squad2-held", "news-dev"}
     assert len(held) == 1
     # No follow-up and no test-split question is trained on.
@@ -123,3 +136,47 @@ def test_training_writes_a_complete_reproducible_scorer(corpora, tmp_path, embed
     assert record["held_out_squad_articles"] == [held[0].doc_id]
     assert held[0].doc_id not in record["trained_squad_articles"]
     assert record["news_dev_out_of_fold"]["questions"] == len(news)
+
+
+def test_the_cache_keeps_squad_and_rereads_the_news(corpora, embedder):
+    config, corpus, _, cache = corpora
+    stamp = cache.stat().st_mtime_ns
+    # Only the fitting changed: the SQuAD examples come from the cache, the news anew.
+    again = collect_cached(
+        replace(config, news_sentence_weight=9.0),
+        embedder,
+        BuildConfig(),
+        (Mode.HYBRID,),
+        cache,
+    )[Mode.HYBRID]
+    assert cache.stat().st_mtime_ns == stamp
+    assert [e.item.id for e in again.examples] == [e.item.id for e in corpus.examples]
+    # Other SQuAD data: read again, and the cache replaced.
+    fewer = collect_cached(
+        replace(config, questions_per_article=2),
+        embedder,
+        BuildConfig(),
+        (Mode.HYBRID,),
+        cache,
+    )[Mode.HYBRID]
+    assert cache.stat().st_mtime_ns != stamp
+    assert len(fewer.of("squad1")) < len(corpus.of("squad1"))
+    assert len(fewer.of("news-dev")) == len(corpus.of("news-dev"))
+
+
+def test_followup_weights_are_learned_from_the_dev_conversations(corpora, embedder):
+    config, corpus, _, _ = corpora
+    scorer = train_mode(corpus, config, embedder.name)
+    tuned = train_followups(scorer, config, embedder, BuildConfig(), Mode.HYBRID)
+    record = tuned.record["news_dev_followups"]
+    assert record["questions"] > 0
+    names = tuned.sentence.features
+    moved = {
+        f
+        for f, a, b in zip(names, scorer.sentence.weights, tuned.sentence.weights, strict=True)
+        if a != b
+    }
+    # Only the follow-up weights move, and a follow-up leans towards what was just answered.
+    assert moved and moved <= set(FOLLOWUP_FEATURES)
+    assert tuned.sentence.weights[names.index("adjacent")] > 0
+    assert tuned.question == scorer.question
