@@ -44,6 +44,11 @@ class Scorer(Protocol):
         """One logit per candidate row (higher: more likely to hold the answer)."""
         ...
 
+    def citation_threshold(self, typed_answer: bool) -> float:
+        """The probability a further sentence needs to be cited; `typed_answer`: the question
+        asks for a person, figure or date and the first citation holds one."""
+        ...
+
     def confidence(self, row: np.ndarray) -> float:
         """The probability that the best sentence holds the answer."""
         ...
@@ -110,12 +115,22 @@ class LinearScorer:
     extra_citation: float
     encoder: str
     record: dict[str, Any]
+    # Chosen apart: "How much does Trump want Korea to invest?" is answered by one figure,
+    # and a second sentence with another figure only misleads. None: as `extra_citation`.
+    extra_citation_typed: float | None = None
 
     def sentence_logits(self, rows: np.ndarray) -> np.ndarray:
         """One logit per candidate row."""
         if len(rows) == 0:
             return np.zeros(0)
         return self.sentence.logit(rows)
+
+    def citation_threshold(self, typed_answer: bool) -> float:
+        """`extra_citation`, or `extra_citation_typed` when the first citation already holds
+        the person, figure or date asked for."""
+        if typed_answer and self.extra_citation_typed is not None:
+            return self.extra_citation_typed
+        return self.extra_citation
 
     def confidence(self, row: np.ndarray) -> float:
         """P(the best sentence holds the answer)."""
@@ -132,6 +147,11 @@ class LinearScorer:
             "thresholds": {
                 "abstain_below": round(self.abstain_below, 4),
                 "extra_citation": round(self.extra_citation, 4),
+                **(
+                    {"extra_citation_typed": round(self.extra_citation_typed, 4)}
+                    if self.extra_citation_typed is not None
+                    else {}
+                ),
             },
             "record": self.record,
         }
@@ -169,6 +189,11 @@ def read_scorer(path: Path) -> LinearScorer:
             question=LogisticModel.from_dict(data["question"], QUESTION_FEATURES),
             abstain_below=float(data["thresholds"]["abstain_below"]),
             extra_citation=float(data["thresholds"]["extra_citation"]),
+            extra_citation_typed=(
+                float(data["thresholds"]["extra_citation_typed"])
+                if "extra_citation_typed" in data["thresholds"]
+                else None
+            ),
             encoder=str(data.get("encoder")),
             record=dict(data.get("record") or {}),
         )

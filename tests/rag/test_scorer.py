@@ -81,3 +81,18 @@ def test_the_shipped_scorers_load_and_record_their_held_out_check(encoder):
     assert "footnote train" in record["command"]
     assert record["squad2_held_out"]["questions"] > 0
     assert set(record["held_out_squad_articles"]).isdisjoint(record["trained_squad_articles"])
+
+
+def test_the_typed_citation_threshold_is_kept_and_optional(tmp_path):
+    from dataclasses import replace
+
+    path = tmp_path / "m.json"
+    write_scorer(replace(scorer(), extra_citation_typed=0.9), path)
+    again = read_scorer(path)
+    assert again.citation_threshold(typed_answer=True) == 0.9
+    assert again.citation_threshold(typed_answer=False) == 0.6
+    # A file written before the typed threshold existed cites as it always did.
+    data = json.loads(path.read_text())
+    del data["thresholds"]["extra_citation_typed"]
+    path.write_text(json.dumps(data))
+    assert read_scorer(path).citation_threshold(typed_answer=True) == 0.6
