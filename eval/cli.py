@@ -240,7 +240,9 @@ def _summary_text(report: dict[str, Any]) -> list[str]:
             ]
             for row in [list(ARTICLE_HEADER), *rows]:
                 lines.append(
-                    "    " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True))
+                    (
+                        "    " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True))
+                    ).rstrip()
                 )
     return lines
 
