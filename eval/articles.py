@@ -41,7 +41,7 @@ def locate_articles(doc_ids: Iterable[str], roots: Sequence[Path]) -> dict[str, 
             if doc_id in found and found[doc_id].resolve() != path.resolve():
                 raise DatasetError(
                     f"two article files have the id {doc_id!r} ({found[doc_id]} and {path}); "
-                    "rename one of them or pass the right one with --source"
+                    "rename one of them, or point FOOTNOTE_SOURCES (or --source) at the right one"
                 )
             found.setdefault(doc_id, path)
     return dict(sorted(found.items()))
@@ -56,7 +56,8 @@ def find_articles(doc_ids: Iterable[str], roots: Sequence[Path]) -> list[Path]:
         shown = ", ".join(str(r) for r in roots)
         raise DatasetError(
             f"the questions ask about article(s) {', '.join(missing)}, found nowhere under "
-            f"{shown} (looked for <id>.txt or <id>.md); add the file there or pass it with --source"
+            f"{shown} (looked for <id>.txt or <id>.md); add the file there, or point FOOTNOTE_SOURCES "
+            "(or --source) at its folder"
         )
     return list(found.values())
 

@@ -32,7 +32,7 @@ def test_an_article_found_nowhere_is_named_with_the_fix(tmp_path: Path) -> None:
     (tmp_path / "deep" / "er").mkdir(parents=True)
     (tmp_path / "deep" / "er" / "Ferry-Fares.md").write_text("Ferry fares\n\nUp.", encoding="utf-8")
     assert find_articles(["ferry-fares"], [tmp_path]) == [tmp_path / "deep/er/Ferry-Fares.md"]
-    with pytest.raises(DatasetError, match=r"city-budget, found nowhere under .*--source"):
+    with pytest.raises(DatasetError, match=r"city-budget, found nowhere under .*FOOTNOTE_SOURCES"):
         find_articles(["ferry-fares", "city-budget"], [tmp_path, tmp_path / "not-there"])
     assert locate_articles(["city-budget"], [tmp_path / "not-there"]) == {}
 
