@@ -50,6 +50,7 @@ from eval.dataset import QAItem, default_files, load_questions
 from eval.load import ROOT, Server, run_load
 from eval.synthetic import write_corpus
 from footnote.settings import Settings
+from index.documents import doc_id_for
 from index.models import MODELS
 from index.progress import Progress
 from rag.retrieve import Mode
@@ -241,7 +242,9 @@ def cold_section(plan: argparse.Namespace, index: Path, progress: Progress) -> d
 
 
 def _items(plan: argparse.Namespace) -> list[QAItem]:
-    items = load_questions(default_files())
+    # The questions about the benchmarked article: the other sets' articles are not indexed.
+    seed = doc_id_for(SEED)
+    items = [i for i in load_questions(default_files()) if i.doc_id in (None, seed)]
     return items[: plan.questions] if plan.questions else items
 
 

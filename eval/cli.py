@@ -14,8 +14,18 @@ import time
 from pathlib import Path
 from typing import Any
 
+from eval.articles import question_index
 from eval.dataset import DatasetError, default_files, load_questions, select_split
-from eval.report import Section, build_report, failure_lines, metric_rows, run_label, write_reports
+from eval.report import (
+    ARTICLE_HEADER,
+    Section,
+    article_rows,
+    build_report,
+    failure_lines,
+    metric_rows,
+    run_label,
+    write_reports,
+)
 from eval.runner import EvalError, HttpSystem, Run, System, run_systems
 from footnote.settings import Settings
 from rag.retrieve import Mode
@@ -148,8 +158,8 @@ def _article_runs(
     unknown = sorted({i.doc_id for i in items if i.doc_id and i.doc_id not in known})
     if unknown:
         raise EvalError(
-            f"the questions ask about article(s) {', '.join(unknown)}, which the index does not hold; "
-            "pass their files with --source"
+            f"the questions ask about article(s) {', '.join(unknown)}, which the index does not hold "
+            f"(nor {', '.join(map(str, settings.sources))}); pass their files with --source"
         )
     systems: list[System] = [PipelineSystem(pipeline, mode) for mode in modes]
     if not args.no_baselines:
@@ -221,6 +231,19 @@ def _summary_text(report: dict[str, Any]) -> list[str]:
             )
             for row in metric_rows(section, group):
                 lines.append(f"    {row[0]}".ljust(40) + "".join(c.rjust(width) for c in row[1:]))
+        answerer = next((r for r in runs if r["kind"] == "answerer"), None)
+        rows = article_rows(answerer) if answerer else []
+        if rows:
+            lines.append(f"  by article ({answerer['name']}):")
+            widths = [
+                max(len(r[i]) for r in [list(ARTICLE_HEADER), *rows]) for i in range(len(rows[0]))
+            ]
+            for row in [list(ARTICLE_HEADER), *rows]:
+                lines.append(
+                    (
+                        "    " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True))
+                    ).rstrip()
+                )
     return lines
 
 
@@ -242,13 +265,16 @@ def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
     settings = settings.model_copy(update={"cache_size": 0})  # every question pays its own encoding
     modes = _modes(args, settings)
     files = args.qa or default_files()
-    items = select_split(load_questions(files), args.split)
+    questions = load_questions(files)
+    items = select_split(questions, args.split)
     if not items:
         print(
             f"footnote eval: no questions in split {args.split!r} of {', '.join(map(str, files))}",
             file=sys.stderr,
         )
         return 2
+    if not args.url:
+        settings = question_index(settings, questions)
     embedder = None
     if not args.url and (
         args.squad or any(m is not Mode.BM25 for m in modes) or not args.no_baselines

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from eval.report import (
+    ARTICLE_HEADER,
     REPORT_FIELDS,
+    article_rows,
     changed_figures,
     failure_lines,
     figure,
@@ -73,8 +75,20 @@ def _kinds(section: dict[str, Any]) -> list[str]:
     ]
 
 
+def _articles(section: dict[str, Any]) -> list[str]:
+    answerers = [r for r in section["runs"] if r["kind"] == "answerer"]
+    rows = article_rows(answerers[0]) if answerers else []
+    if not rows:
+        return []
+    return [
+        f"### By article ({answerers[0]['name']})",
+        "",
+        *table(list(ARTICLE_HEADER), rows),
+    ]
+
+
 def section_markdown(section: dict[str, Any]) -> list[str]:
-    """One section (our articles, or SQuAD): a table per group, by kind, notes."""
+    """One section (our articles, or SQuAD): a table per group, by article, by kind, notes."""
     lines = [f"## {escape_md(section['title'])}", ""]
     if section.get("attribution"):
         lines += [f"*{escape_md(section['attribution'])}*", ""]
@@ -90,7 +104,7 @@ def section_markdown(section: dict[str, Any]) -> list[str]:
     header = ["metric", *[run_label(r) for r in section["runs"]]]
     for group, heading in groups_of(section):
         lines += [f"### {heading}", "", *table(header, metric_rows(section, group))]
-    return lines + _kinds(section)
+    return lines + _articles(section) + _kinds(section)
 
 
 def comparison_markdown(comparison: dict[str, Any]) -> list[str]:

@@ -75,6 +75,7 @@ class QuestionScore:
     latency_ms: float | None
     confidence: float | None = None
     top_right: bool = False
+    doc_id: str | None = None
 
     @property
     def abstained(self) -> bool:
@@ -174,6 +175,7 @@ def score(item: QAItem, obs: Observation, k: int) -> QuestionScore:
         # related with an abstention) holds the answer.
         top_right=item.answerable
         and any(holds_evidence(t, item.evidence) for t in (obs.cited or obs.related)[:1]),
+        doc_id=item.doc_id,
     )
 
 
@@ -376,8 +378,8 @@ def breakdown(
 def report_groups(
     scores: Sequence[QuestionScore], hard: frozenset[str] = frozenset()
 ) -> dict[str, Any]:
-    """Every grouping a report shows: all, per split, per kind, per split and kind, follow-ups,
-    and the hard unanswerable questions (`hard`: ids of those that use only words the article
+    """Every grouping a report shows: all, per split, per article, per kind, per split and
+    kind, follow-ups, and the hard unanswerable questions (`hard`: ids of those that use only words the article
     has, so that nothing but its not holding the answer tells them apart), per split."""
     splits = breakdown(scores, lambda s: s.split)
     named = [s for s in scores if s.id in hard]
@@ -388,6 +390,7 @@ def report_groups(
         },
         "all": summarize(scores),
         "splits": splits,
+        "articles": breakdown(scores, lambda s: s.doc_id),
         "kinds": breakdown(scores, lambda s: s.kind),
         "kinds_by_split": {
             split: breakdown([s for s in scores if s.split == split], lambda s: s.kind)

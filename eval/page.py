@@ -11,8 +11,10 @@ from html import escape
 from typing import Any
 
 from eval.report import (
+    ARTICLE_HEADER,
     RATES,
     REPORT_FIELDS,
+    article_rows,
     changed_figures,
     failure_lines,
     groups_of,
@@ -216,6 +218,11 @@ def _section(section: dict[str, Any]) -> str:
     for group, heading in groups_of(section):
         parts.append(f"<h3>{e(heading)}</h3>{_table(header, metric_rows(section, group))}")
     answerers = [r for r in section["runs"] if r["kind"] == "answerer"]
+    rows = article_rows(answerers[0]) if answerers else []
+    if rows:
+        parts.append(
+            f"<h3>By article ({e(answerers[0]['name'])})</h3>{_table(list(ARTICLE_HEADER), rows)}"
+        )
     if answerers:
         split = "test" if "test" in answerers[0]["summary"].get("splits", {}) else "all"
         charts = "".join(reliability_chart(r, split) for r in answerers)

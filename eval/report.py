@@ -33,6 +33,15 @@ RATES = (
     ("abstention_recall", "abstention recall"),
     ("false_abstention_rate", "false-abstention rate"),
 )
+# The figures an editor compares article by article (one row each).
+ARTICLE_COLUMNS = (
+    ("hit_at_1", "hit@1"),
+    ("hit_at_any", "hit@any"),
+    ("abstention_precision", "abstention precision"),
+    ("abstention_recall", "abstention recall"),
+    ("false_abstention_rate", "false abstentions"),
+)
+ARTICLE_HEADER = ("article", "split", "questions", *(label for _, label in ARTICLE_COLUMNS))
 DISTRIBUTIONS = (
     ("answer_sentences", "median", "sentences per answer (median)"),
     ("answer_chars", "median", "characters per answer (median)"),
@@ -167,6 +176,26 @@ def metric_rows(section: dict[str, Any], group: str) -> list[list[str]]:
         rows.append([label, *cells])
     rows.append(["questions", *[str(s.get("questions", 0)) if s else "0" for s in summaries]])
     return rows
+
+
+def article_rows(run: dict[str, Any]) -> list[list[str]]:
+    """One row per article (ARTICLE_HEADER) when the run asked about two or more: which
+    split its questions are in, how many, and its ARTICLE_COLUMNS figures."""
+    articles = run["summary"].get("articles", {})
+    if len(articles) < 2:
+        return []
+    splits: dict[str, set[str]] = {}
+    for q in run["questions"]:
+        splits.setdefault(q["doc_id"], set()).add(q["split"] or "none")
+    return [
+        [
+            doc_id,
+            "+".join(sorted(splits.get(doc_id, ()))),
+            str(s["questions"]),
+            *[figure(s.get(key)) for key, _ in ARTICLE_COLUMNS],
+        ]
+        for doc_id, s in articles.items()
+    ]
 
 
 def _calibration_cell(summary: dict[str, Any] | None) -> str:

@@ -44,6 +44,8 @@ def add_train(subparsers: argparse._SubParsersAction) -> None:
 
 def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
     """Train and write the scorer files."""
+    from eval.articles import question_articles
+    from eval.dataset import DatasetError, default_files, load_questions, select_split
     from eval.train import TrainConfig, train
     from footnote.runtime import training_embedder
     from rag.scorer import scorer_path, write_scorer
@@ -52,10 +54,16 @@ def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
     for path in (args.squad1, args.squad2):
         if not path.exists():
             raise SystemExit(f"footnote train: no such file {path}; pass --squad1/--squad2")
+    try:
+        # The dev questions' articles, wherever they sit under the sources (seeds/newsroom/ too).
+        dev = select_split(load_questions(default_files()), "dev")
+        news = question_articles(dev, settings.sources)
+    except DatasetError as exc:
+        raise SystemExit(f"footnote train: {exc}") from exc
     config = TrainConfig(
         squad1=str(args.squad1),
         squad2=str(args.squad2),
-        news_sources=tuple(str(s) for s in settings.sources),
+        news_sources=tuple(str(p) for p in news),
         seed=args.seed,
         squad1_articles=args.articles,
     )

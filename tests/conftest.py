@@ -57,6 +57,20 @@ def pipeline(settings, embedder):
     return open_pipeline(settings, embedder)
 
 
+@pytest.fixture(scope="session")
+def eval_pipeline(tmp_path_factory: pytest.TempPathFactory, embedder):
+    """A hybrid pipeline over every article the shipped question sets name (seeds/ and
+    seeds/newsroom/), built as `footnote eval` builds it."""
+    from eval.articles import question_articles
+    from eval.dataset import default_files, load_questions
+    from footnote.runtime import open_pipeline
+    from footnote.settings import Settings
+
+    files = question_articles(load_questions(default_files()), [SEEDS])
+    index_dir = tmp_path_factory.mktemp("index") / "eval-index"
+    return open_pipeline(Settings(sources=files, index_dir=index_dir), embedder)
+
+
 def free_port() -> int:
     """A free TCP port on 127.0.0.1."""
     with socket.socket() as sock:

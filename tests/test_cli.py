@@ -337,7 +337,10 @@ def test_build_shows_counted_stages_on_a_terminal_only(tmp_path):
 
 
 def test_eval_shows_a_bar_on_a_terminal_only(index_dir, tmp_path):
+    # The seed index holds one article: ask its question set.
+    questions = ROOT / "eval" / "qa" / f"{ARTICLE.stem}.jsonl"
     args = ["eval", "--retrieval", "bm25", "--no-baselines", "--index", str(index_dir)]
+    args += ["--qa", str(questions)]
     env = environment(Path("/nonexistent"), FOOTNOTE_EMBEDDER="none")
     shown = on_terminal([*args, "--out", str(tmp_path / "shown")], env)
     assert shown.returncode == 0, shown.stderr

@@ -24,11 +24,11 @@ def test_thresholds_are_recorded_with_their_rule() -> None:
 
 
 @pytest.mark.model
-def test_test_split_holds_its_thresholds(pipeline) -> None:
+def test_test_split_holds_its_thresholds(eval_pipeline) -> None:
     thresholds = load_thresholds()
     items = select_split(load_questions(default_files()), thresholds["split"])
-    system = PipelineSystem(pipeline, Mode(thresholds["retrieval"]))
-    (run,) = run_systems([system], items, k=pipeline.retrieval.top_k)
+    system = PipelineSystem(eval_pipeline, Mode(thresholds["retrieval"]))
+    (run,) = run_systems([system], items, k=eval_pipeline.retrieval.top_k)
     summary = summarize(run.scores)
     figures = describe(summary)
     print(f"test split, {system.name}, {len(items)} questions:\n{figures}")

@@ -147,3 +147,40 @@ def test_load_report_rejects_other_json(tmp_path: Path) -> None:
     path.write_text(json.dumps({"hello": 1}))
     with pytest.raises(ValueError, match="not a report"):
         load_report(path)
+
+
+def test_figures_per_article_when_the_questions_ask_about_several() -> None:
+    bridge = "The repair will cost $41 million."
+    items = [
+        QAItem("a1", "How much?", "$350 billion", ("pump $350 billion",), "trump", split="dev"),
+        QAItem("u1", "Who won?", None, (), "trump", split="test"),
+        QAItem(
+            "b1", "What will it cost?", "$41 million", ("cost $41 million",), "bridge", split="test"
+        ),
+        QAItem("b2", "Who builds it?", None, (), "bridge", split="test"),
+    ]
+    seen = {
+        "a1": Observation(True, SENTENCE, (SENTENCE,)),
+        "u1": Observation(False, "The article doesn't say."),
+        "b1": Observation(True, OTHER, (OTHER,)),
+        "b2": Observation(True, bridge, (bridge,)),
+    }
+    run = Run("hybrid", "answerer", "in-process")
+    run.records = [Record(i, seen[i.id], score(i, seen[i.id], k=6)) for i in items]
+    report = build_report([Section("article", "Our articles", [run], 6)], {"split": "all"})
+    summary = report["sections"][0]["runs"][0]["summary"]
+    assert summary["articles"]["trump"]["hit_at_1"] == {"value": 1.0, "count": 1, "n": 1}
+    assert summary["articles"]["bridge"]["abstention_recall"] == {"value": 0.0, "count": 0, "n": 1}
+    text = render_markdown(report)
+    assert "### By article (hybrid)" in text
+    assert (
+        "| trump | dev+test | 2 | 100.0% (1/1) | 100.0% (1/1) | 100.0% (1/1) | 100.0% (1/1) "
+        "| 0.0% (0/1) |" in text
+    )
+    assert (
+        "| bridge | test | 2 | 0.0% (0/1) | 0.0% (0/1) | n/a (n=0) | 0.0% (0/1) | 0.0% (0/1) |"
+        in text
+    )
+    assert "<h3>By article (hybrid)</h3>" in render_html(report)
+    one = build_report([Section("article", "One", [make_run("hybrid", RIGHT)], 6)], {})
+    assert "By article" not in render_markdown(one)

@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from eval.articles import question_articles
+from eval.dataset import default_files, load_questions, select_split
 from eval.squad import load_squad
 from eval.train import (
     FOLLOWUP_FEATURES,
@@ -22,6 +24,8 @@ from rag.retrieve import Mode
 from rag.scorer import read_scorer, write_scorer
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
+
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
 TOPICS = [
     (
@@ -96,10 +100,11 @@ def squad_file(path, impossible):
 @pytest.fixture(scope="module")
 def corpora(tmp_path_factory, embedder):
     tmp = tmp_path_factory.mktemp("train")
+    dev = select_split(load_questions(default_files()), "dev")
     config = TrainConfig(
         squad1=squad_file(tmp / "s1.json", impossible=False),
         squad2=squad_file(tmp / "s2.json", impossible=True),
-        news_sources=("seeds",),
+        news_sources=tuple(str(p) for p in question_articles(dev, [SEEDS])),
         squad1_articles=2,
         squad2_train_articles=2,
         paragraphs=2,
@@ -121,6 +126,12 @@ def test_training_writes_a_complete_reproducible_scorer(corpora, tmp_path, embed
     # No follow-up and no test-split question is trained on.
     news = corpus.of("news-dev")
     assert news and all(e.item.split == "dev" and not e.item.followup for e in news)
+    # Every dev article is read, the newsroom ones under seeds/newsroom/ too.
+    assert {e.item.doc_id for e in news} == {
+        "harbor-bridge-repair",
+        "school-lunch-program",
+        "trump-asia-tour-south-korea",
+    }
     scorer = train_mode(corpus, config, embedder.name)
     again = train_mode(corpus, config, embedder.name)
     assert scorer.to_dict() == again.to_dict()
