@@ -226,7 +226,11 @@ def fit_sentence_model(
     """P(sentence holds the answer), each question weighing the same however many candidates
     (a news question `news_weight` times a SQuAD one: readers paraphrase, Wikipedia
     questions reuse the paragraph's words)."""
-    kept = [e for e in examples if e.item.answerable and len(e.labels)]
+    kept = [
+        e
+        for e in examples
+        if e.item.answerable and len(e.labels) and (news_weight > 0 or e.source != "news-dev")
+    ]
     rows = np.concatenate([e.evidence.rows for e in kept])
     labels = np.concatenate([e.labels for e in kept])
     weights = np.concatenate(
@@ -236,6 +240,12 @@ def fit_sentence_model(
         ]
     )
     return _fit(rows, labels, weights * len(kept) / weights.sum(), c, SENTENCE_FEATURES)
+
+
+def _sentence_sources(config: TrainConfig) -> tuple[str, ...]:
+    if config.news_sentence_weight > 0:
+        return SENTENCE_SOURCES
+    return tuple(s for s in SENTENCE_SOURCES if s != "news-dev")
 
 
 def _fold_key(example: Example) -> str:
@@ -250,7 +260,8 @@ def attach_question_rows(
     """Each example's question row under the sentence model, and whether its top sentence is
     right. Examples the sentence model learned from get logits from a model fitted on the
     other half of the articles (cross-fitting), so the question model sees honest scores."""
-    learned = [e for e in examples if e.source in SENTENCE_SOURCES]
+    sources = _sentence_sources(config)
+    learned = [e for e in examples if e.source in sources]
     keys = sorted({_fold_key(e) for e in learned})
     random.Random(config.seed).shuffle(keys)
     half = set(keys[: len(keys) // 2])
@@ -263,9 +274,7 @@ def attach_question_rows(
         for side in (True, False)
     }
     for example in examples:
-        model = (
-            fitted[_fold_key(example) in half] if example.source in SENTENCE_SOURCES else sentence
-        )
+        model = fitted[_fold_key(example) in half] if example.source in sources else sentence
         logits = model.logit(example.evidence.rows) if len(example.labels) else np.zeros(0)
         example.question_row, _ = Pipeline.question_features(example.evidence, logits)
         example.top_correct = bool(
