@@ -457,20 +457,28 @@ def fit_followup_weights(
     held = sentence.weights.copy()
     held[columns] = 0.0
     frozen = replace(sentence, weights=held)
-    base = np.concatenate([frozen.logit(e.evidence.rows) for e in examples])
-    rows = np.concatenate([e.evidence.rows for e in examples])[:, columns]
-    z = (rows - sentence.mean[columns]) / sentence.scale[columns]
-    labels = np.concatenate([e.labels for e in examples]).astype(np.float64)
-    weights = np.concatenate([np.full(len(e.labels), 1.0 / len(e.labels)) for e in examples])
+    # Listwise: each conversation's candidates compete, and the loss is the log-probability
+    # the softmax gives its right sentences; what a reader sees is the top one.
+    groups = [
+        (
+            frozen.logit(e.evidence.rows),
+            (e.evidence.rows[:, columns] - sentence.mean[columns]) / sentence.scale[columns],
+            e.labels.astype(bool),
+        )
+        for e in examples
+        if e.labels.any()
+    ]
 
     def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        logit = base + z @ theta
-        p = 1.0 / (1.0 + np.exp(-logit))
-        nll = np.logaddexp(0.0, logit) - labels * logit
-        # sklearn's objective: c times the weighted log-loss plus half the squared weights.
-        return float(c * weights @ nll + 0.5 * theta @ theta), c * (
-            weights * (p - labels)
-        ) @ z + theta
+        total, gradient = 0.5 * theta @ theta, theta.copy()
+        for base, z, right in groups:
+            logit = base + z @ theta
+            p = np.exp(logit - logit.max())
+            p /= p.sum()
+            q = p * right / max(float(p[right].sum()), 1e-12)
+            total -= c * float(np.log(max(float(p[right].sum()), 1e-12)))
+            gradient += c * (p - q) @ z
+        return total, gradient
 
     theta = minimize(loss, np.zeros(len(columns)), jac=True, method="L-BFGS-B").x
     learned = sentence.weights.copy()

@@ -141,6 +141,8 @@ def abstention_reason(
         return f"Its sentences that come closest do not involve {absent_person}."
     if kind in _TYPED_KINDS and not any(c.type_match > 0 for c, _ in ranked[:type_window]):
         return f"Its closest sentences give no {_TYPED_KINDS[kind]} for that."
+    if kind in _TYPED_KINDS and ranked[0][0].type_match == 0:
+        return f"The sentence closest to the question gives no {_TYPED_KINDS[kind]} for that."
     if not dense_available:
         return "Too few of the question's words occur in it."
     return "Its closest sentences are about something else."

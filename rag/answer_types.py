@@ -67,13 +67,22 @@ _QUESTION_TYPES: list[tuple[re.Pattern[str], AnswerType]] = [
 
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _DAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
-_NUMBER_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|millions?|billions?"
+_NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    "sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
+    "dozens?|scores|hundreds?|thousands?|millions?|billions?|several|single|half|twice|double"
+)
+# A capitalised number word opens a sentence ("Fourteen territories remain"); "One" is left
+# out, since "Air Force One" is a name.
+_CAPITAL_NUMBER_WORDS = "|".join(
+    w.capitalize() for w in _NUMBER_WORDS.split("|") if not w.startswith("one")
+)
 _QUANTITY = re.compile(
     r"(?:(?:[Nn]early|[Aa]bout|over|under|up to|more than|less than|at least|almost|roughly|some|just)\s+)?"
     r"(?:[$£€¥₩]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:trillion|billion|million|thousand|bn|m|k)\b)?"
     r"|\d[\d,]*(?:\.\d+)?\s?(?:%|percent\b|per cent\b)"
     r"|\b\d[\d,]*(?:\.\d+)?(?:\s?(?:trillion|billion|million|thousand)\b)?(?:\s(?:[a-z]+\s){0,2}?(?:workers|people|troops|dollars|won|yen|years|months|days|tons|cars|jobs|companies|firms))?"
-    rf"|\b(?:{_NUMBER_WORDS})\b(?:\s(?:of\s)?[a-z]+)?"
+    rf"|\b(?:{_NUMBER_WORDS}|{_CAPITAL_NUMBER_WORDS})\b(?:\s(?:of\s)?[a-z]+)?"
     r"|\bmultimillion-dollar\b|\bmulti-billion-dollar\b)",
     # Case matters: "Air Force One Monday" holds no quantity.
 )

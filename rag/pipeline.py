@@ -40,7 +40,6 @@ from rag.conversation import Followup, Turn, contextualize
 from rag.coverage import Coverage, Vocabulary, check_coverage, key_terms, terms_to_embed
 from rag.errors import QuestionError, RetrievalUnavailableError, UnknownDocumentError
 from rag.features import (
-    QUESTION_FEATURES,
     QuestionSignals,
     SentenceSignals,
     question_row,
@@ -57,8 +56,6 @@ from rag.retrieve import (
     Retriever,
 )
 from rag.scorer import BM25_KEY, Scorer, read_scorer, scorer_key, scorer_path
-
-_TYPE_UNMET = QUESTION_FEATURES.index("type_unmet")
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _WORD_SPAN = re.compile(r"(?:[A-Za-z]\.){2,}|[\w’'-]+")
@@ -598,13 +595,15 @@ class Pipeline:
         )
         ranked = [(evidence.candidates[i], float(probabilities[i])) for i in order]
         # A question naming what the article never mentions, or asking how much or how many
-        # when none of its best sentences holds a figure, cannot be answered from it, whatever
-        # the scores: the scorer weighs these signs, and they are also a floor. (Not for
-        # "when" or "who": "in times of crisis" answers a when, "immigration agents" a who.)
+        # when the sentence it would be answered with holds no figure, cannot be answered from
+        # it, whatever the scores: the scorer weighs these signs, and they are also a floor.
+        # (Not for "when" or "who": "in times of crisis" answers a when, "immigration agents"
+        # a who.) The figure sentences are ranked up already (`type_match`), so a top one
+        # without a figure means none near the question has one.
         certain_no = bool(
             evidence.coverage.missing_names
             or evidence.coverage.missing_focus
-            or (evidence.kind is AnswerType.QUANTITY and row[_TYPE_UNMET] > 0)
+            or (evidence.kind is AnswerType.QUANTITY and ranked and ranked[0][0].type_match == 0)
         )
         if ranked and confidence >= scorer.abstain_below and not certain_no:
             typed = evidence.kind in TYPED and ranked[0][0].type_match > 0
