@@ -60,7 +60,10 @@ class TrainConfig:
     regularization: float = 1.0
     news_weight: float = 4.0
     folds: int = 5
-    max_false_abstention: float = 0.05
+    # The false-abstention budget on the dev questions' out-of-fold scores. The issue allows
+    # 5%, but a threshold chosen at 5% out of fold refused 9 of 101 answerable dev questions
+    # once the final model answered them (follow-ups included); at 3%, 5 of 101.
+    max_false_abstention: float = 0.03
     # A news dev question's weight in the sentence model (0: SQuAD alone teaches ranking).
     # Measured on the Trump article's dev/test splits (2026-12-02): 0 ranked best, 4 and 12
     # lost 1-2 test questions, so the sentence model learns from SQuAD only by default.
