@@ -161,11 +161,11 @@ def _run_jobs(
     return corpora
 
 
-def news_dev(config: TrainConfig) -> tuple[list[Document], list[QAItem], list[QAItem]]:
-    """The news articles, and their dev split's questions: standalone ones and follow-ups."""
+def news_dev(config: TrainConfig) -> tuple[list[Document], list[QAItem]]:
+    """The news articles, and their dev split's questions that stand on their own."""
     dev = select_split(load_questions(default_files()), "dev")
     documents = load_documents([Path(p) for p in config.news_sources])
-    return documents, [q for q in dev if not q.followup], [q for q in dev if q.followup]
+    return documents, [q for q in dev if not q.followup]
 
 
 def collect_squad(
@@ -414,107 +414,6 @@ def train_mode(corpus: Corpus, config: TrainConfig, encoder: str | None) -> Line
     )
 
 
-FOLLOWUP_FEATURES = ("repeated", "adjacent")
-
-
-def followup_examples(
-    scorer: LinearScorer,
-    documents: list[Document],
-    items: Sequence[QAItem],
-    embedder: Embedder | None,
-    build: BuildConfig,
-    mode: Mode,
-) -> list[Example]:
-    """The dev follow-ups as a reader meets them: each earlier question answered first by
-    `scorer` (so the citations it leans on are the ones the service would have given)."""
-    index = build_index(documents, embedder, build)
-    key = scorer_key(None) if mode is Mode.BM25 else scorer_key(index.model_name)
-    pipeline = Pipeline(index, embedder, retrieval=RetrievalConfig(), scorers={key: scorer})
-    out = []
-    for item in items:
-        if not item.answerable:
-            continue
-        turns = pipeline.replay(list(item.history), item.doc_id, mode)
-        evidence = pipeline.evidence(item.question, turns, item.doc_id, mode)
-        labels = np.asarray(
-            [holds_evidence(c.sentence.text, item.evidence) for c in evidence.candidates],
-            dtype=bool,
-        )
-        if len(labels):
-            out.append(Example("news-followup", item, evidence, labels))
-    return out
-
-
-def fit_followup_weights(
-    sentence: LogisticModel, examples: Sequence[Example], c: float
-) -> LogisticModel:
-    """The sentence model with its follow-up weights (`FOLLOWUP_FEATURES`: cited by the
-    previous answer, or beside what it cited) learned from real follow-ups, every other
-    weight kept: only a conversation shows how much a "he" or an "it" stays near what was
-    just answered, and SQuAD has none."""
-    from scipy.optimize import minimize
-
-    if not examples:
-        return sentence
-    columns = [sentence.features.index(f) for f in FOLLOWUP_FEATURES]
-    held = sentence.weights.copy()
-    held[columns] = 0.0
-    frozen = replace(sentence, weights=held)
-    # Listwise: each conversation's candidates compete, and the loss is the log-probability
-    # the softmax gives its right sentences; what a reader sees is the top one.
-    groups = [
-        (
-            frozen.logit(e.evidence.rows),
-            (e.evidence.rows[:, columns] - sentence.mean[columns]) / sentence.scale[columns],
-            e.labels.astype(bool),
-        )
-        for e in examples
-        if e.labels.any()
-    ]
-
-    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        total, gradient = 0.5 * theta @ theta, theta.copy()
-        for base, z, right in groups:
-            logit = base + z @ theta
-            p = np.exp(logit - logit.max())
-            p /= p.sum()
-            q = p * right / max(float(p[right].sum()), 1e-12)
-            total -= c * float(np.log(max(float(p[right].sum()), 1e-12)))
-            gradient += c * (p - q) @ z
-        return total, gradient
-
-    theta = minimize(loss, np.zeros(len(columns)), jac=True, method="L-BFGS-B").x
-    learned = sentence.weights.copy()
-    learned[columns] = theta
-    return replace(sentence, weights=learned)
-
-
-def _top_hits(examples: Sequence[Example], sentence: LogisticModel) -> str:
-    hits = sum(bool(e.labels[int(np.argmax(sentence.logit(e.evidence.rows)))]) for e in examples)
-    return f"{hits}/{len(examples)}"
-
-
-def train_followups(
-    scorer: LinearScorer,
-    config: TrainConfig,
-    embedder: Embedder | None,
-    build: BuildConfig,
-    mode: Mode,
-) -> LinearScorer:
-    """`scorer` with follow-up weights learned from the dev follow-ups, recorded in its file."""
-    documents, _, followups = news_dev(config)
-    examples = followup_examples(scorer, documents, followups, embedder, build, mode)
-    sentence = fit_followup_weights(scorer.sentence, examples, config.regularization)
-    record = dict(scorer.record)
-    record["news_dev_followups"] = {
-        "questions": len(examples),
-        "top_sentence_right_before": _top_hits(examples, scorer.sentence),
-        "top_sentence_right_after": _top_hits(examples, sentence),
-        "learned_on": "these questions (no held-out check: the test split is never read here)",
-    }
-    return replace(scorer, sentence=sentence, record=record)
-
-
 def collect_cached(
     config: TrainConfig,
     embedder: Embedder,
@@ -539,7 +438,7 @@ def collect_cached(
         if cache is not None:
             with cache.open("wb") as handle:
                 pickle.dump((key, corpora), handle)
-    documents, standalone, _ = news_dev(config)
+    documents, standalone = news_dev(config)
     news = _run_jobs([("news-dev", documents, standalone)], embedder, build, modes)
     for mode in modes:
         corpora[mode].examples.extend(news[mode].examples)
@@ -558,12 +457,8 @@ def train(
     started = time.perf_counter()
     modes = (Mode.HYBRID, Mode.BM25) if bm25 else (Mode.HYBRID,)
     corpora = collect_cached(config, embedder, build, modes, cache)
-    hybrid = train_mode(corpora[Mode.HYBRID], config, embedder.name)
-    scorers = {
-        scorer_key(embedder.name): train_followups(hybrid, config, embedder, build, Mode.HYBRID)
-    }
+    scorers = {scorer_key(embedder.name): train_mode(corpora[Mode.HYBRID], config, embedder.name)}
     if bm25:
-        keyword = train_mode(corpora[Mode.BM25], config, None)
-        scorers[scorer_key(None)] = train_followups(keyword, config, embedder, build, Mode.BM25)
+        scorers[scorer_key(None)] = train_mode(corpora[Mode.BM25], config, None)
     log.info("trained in %.0f s", time.perf_counter() - started)
     return scorers

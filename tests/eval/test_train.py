@@ -4,7 +4,6 @@ model reads the articles; the file it writes is complete, loadable and reproduci
 import json
 from dataclasses import replace
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -13,19 +12,14 @@ from eval.articles import question_articles
 from eval.dataset import default_files, load_questions, select_split
 from eval.squad import load_squad
 from eval.train import (
-    FOLLOWUP_FEATURES,
-    Example,
     TrainConfig,
     collect_cached,
-    fit_followup_weights,
     split_squad2,
-    train_followups,
     train_mode,
 )
 from index.store import BuildConfig
-from rag.features import SENTENCE_FEATURES
 from rag.retrieve import Mode
-from rag.scorer import LogisticModel, read_scorer, write_scorer
+from rag.scorer import read_scorer, write_scorer
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 
@@ -177,43 +171,3 @@ def test_the_cache_keeps_squad_and_rereads_the_news(corpora, embedder):
     assert cache.stat().st_mtime_ns != stamp
     assert len(fewer.of("squad1")) < len(corpus.of("squad1"))
     assert len(fewer.of("news-dev")) == len(corpus.of("news-dev"))
-
-
-def test_followup_weights_are_learned_from_the_dev_conversations(corpora, embedder):
-    config, corpus, _, _ = corpora
-    scorer = train_mode(corpus, config, embedder.name)
-    tuned = train_followups(scorer, config, embedder, BuildConfig(), Mode.HYBRID)
-    record = tuned.record["news_dev_followups"]
-    assert record["questions"] > 0
-    names = tuned.sentence.features
-    moved = {
-        f
-        for f, a, b in zip(names, scorer.sentence.weights, tuned.sentence.weights, strict=True)
-        if a != b
-    }
-    # Only the follow-up weights move; the rest of the scorer is as trained.
-    assert moved and moved <= set(FOLLOWUP_FEATURES)
-    assert tuned.question == scorer.question and tuned.abstain_below == scorer.abstain_below
-
-
-def test_followup_weights_follow_the_conversations():
-    """Conversations whose answer is always beside the previous one teach a positive weight
-    for `adjacent`; the other weights stay as they were."""
-    n = len(SENTENCE_FEATURES)
-    sentence = LogisticModel(SENTENCE_FEATURES, np.zeros(n), np.ones(n), np.full(n, 0.1), 0.0)
-    adjacent = SENTENCE_FEATURES.index("adjacent")
-    rng = np.random.default_rng(7)
-    examples = []
-    for i in range(20):
-        rows = rng.normal(size=(6, n)).astype(np.float32)
-        rows[:, adjacent] = 0.0
-        rows[i % 6, adjacent] = 1.0
-        labels = np.zeros(6, dtype=bool)
-        labels[i % 6] = True
-        examples.append(
-            Example("news-followup", None, SimpleNamespace(rows=rows), labels)  # type: ignore[arg-type]
-        )
-    learned = fit_followup_weights(sentence, examples, c=1.0)
-    assert learned.weights[adjacent] > 0.5
-    others = [i for i, f in enumerate(SENTENCE_FEATURES) if f not in FOLLOWUP_FEATURES]
-    assert np.array_equal(learned.weights[others], sentence.weights[others])
