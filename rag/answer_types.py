@@ -86,6 +86,39 @@ _QUANTITY = re.compile(
     r"|\bmultimillion-dollar\b|\bmulti-billion-dollar\b)",
     # Case matters: "Air Force One Monday" holds no quantity.
 )
+# "How much did Hyundai invest?" asks for money: "over 300 workers" is a figure, not an answer.
+_ASKS_FOR_MONEY = re.compile(
+    r"\bhow much\b(?!\s+(?:of|more|less|higher|lower|time|longer|later|earlier)\b)"
+    r"(?:\s+money\b|.*\b(?:cost|costs|costing|pay|pays|paid|paying|spend|spends|spent|"
+    r"invest|invests|invested|investing|investment|price|priced|fare|fee|fees|charge|charges|"
+    r"charged|earn|earns|earned|raise|raised|donate|donated|fund|funds|funding|budget|worth|"
+    r"salary|wage|wages|owe|owed|borrow|borrowed|lend|lent|loan|loans|revenue|profit|bill)\b)"
+    r"|\bwhat (?:is|was|will be) the (?:price|cost|fare|fee|salary)\b",
+    re.I,
+)
+# Shares and comparisons ("how much of its revenue", "by how much") are percentages, not sums.
+_SHARE = re.compile(r"\bby how much\b", re.I)
+_MONEY = re.compile(
+    r"[$£€¥₩¢]\s?\.?\d|\d\s?¢|\b(?:USD|GBP|EUR|JPY|CNY|KRW|US\$)\s?\d"
+    r"|\b\d[\d,.]*\s?(?:dollars|euros|pounds|yen|won|yuan|francs|rupees|pesos|cents?|pence|"
+    r"marks|lira|rubles|dinars|dirhams|rials|thalers|shillings|krona|kronor)\b"
+    r"|\b(?:dollars|euros|francs|yen|yuan|rupees|dirhams|rials|thalers|halfpenny)\b|\b\d+-cent\b"
+    r"|\d\s?(?:USD|GBP|EUR)\b"
+    r"|\b(?:multi)?-?(?:million|billion)-dollar\b|\bfree\b|\bwaived\b",
+    re.I,
+)
+
+
+def asks_for_money(question: str) -> bool:
+    """Whether a how-much question asks for a sum of money (cost, price, investment...)."""
+    return bool(_ASKS_FOR_MONEY.search(question)) and not _SHARE.search(question)
+
+
+def holds_money(text: str) -> bool:
+    """Whether a sentence gives a sum of money (or says there is none to pay: "free", "waived")."""
+    return bool(_MONEY.search(text))
+
+
 _DATE = re.compile(
     rf"\b(?:(?:early|mid|late)[- ])?(?:{_MONTHS})(?:\s+\d{{1,2}})?(?:,?\s+\d{{4}})?\b"
     rf"|\b(?:{_DAYS})\b"

@@ -30,7 +30,9 @@ from rag.answer import (
 )
 from rag.answer_types import (
     AnswerType,
+    asks_for_money,
     find_highlight,
+    holds_money,
     known_names,
     question_anchors,
     question_people,
@@ -604,6 +606,7 @@ class Pipeline:
             evidence.coverage.missing_names
             or evidence.coverage.missing_focus
             or (evidence.kind is AnswerType.QUANTITY and ranked and ranked[0][0].type_match == 0)
+            or self._money_unmet(evidence, ranked)
         )
         if ranked and confidence >= scorer.abstain_below and not certain_no:
             typed = evidence.kind in TYPED and ranked[0][0].type_match > 0
@@ -614,7 +617,12 @@ class Pipeline:
             reason = None
         else:
             reason = abstention_reason(
-                ranked, evidence.coverage, evidence.kind, used is not Mode.BM25, absent
+                ranked,
+                evidence.coverage,
+                evidence.kind,
+                used is not Mode.BM25,
+                absent,
+                money_unmet=self._money_unmet(evidence, ranked),
             )
             related = ranked[: self.answering.related_count]
             if related:
@@ -631,6 +639,17 @@ class Pipeline:
         )
         self._answers.put(key, result)
         return result
+
+    @staticmethod
+    def _money_unmet(evidence: Evidence, ranked: list[tuple[Candidate, float]]) -> bool:
+        """A question asking how much something costs (pays, invests...) whose best sentence
+        gives no sum of money: "over 300 workers" does not say what Hyundai invested."""
+        return bool(
+            evidence.kind is AnswerType.QUANTITY
+            and ranked
+            and asks_for_money(evidence.question)
+            and not holds_money(ranked[0][0].sentence.text)
+        )
 
     def replay(
         self, questions: list[str], doc_id: str | None = None, mode: Mode | None = None
