@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -104,6 +105,10 @@ def start_server(index_dir: Path, log: Path, wait_for: str = "hybrid", **env: st
         stdout=handle,
         stderr=subprocess.STDOUT,
         cwd=ROOT,
+        # Its own process group: with FOOTNOTE_WORKERS > 1 the workers are children of the
+        # supervisor, and stopping the group stops them too (a signal to the supervisor
+        # alone can leave them serving).
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
@@ -117,17 +122,32 @@ def start_server(index_dir: Path, log: Path, wait_for: str = "hybrid", **env: st
             if ready.status_code == 200 and ready.json().get("retrieval") == wait_for:
                 return LiveServer(url, process, log)
         time.sleep(0.2)
-    process.kill()
+    _signal_group(process, signal.SIGKILL)
     raise RuntimeError(f"server not ready in 120 s: {log.read_text()[-2000:]}")
 
 
+def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, sig)
+
+
 def stop_server(server: LiveServer) -> None:
-    """Stop a server started by `start_server`."""
-    server.process.terminate()
+    """Stop a server started by `start_server`, its workers with it."""
+    _signal_group(server.process, signal.SIGTERM)
     try:
         server.process.wait(timeout=10)
     except subprocess.TimeoutExpired:
-        server.process.kill()
+        _signal_group(server.process, signal.SIGKILL)
+        server.process.wait(timeout=10)
+    # Workers that outlive the supervisor's shutdown do not outlive the test.
+    _signal_group(server.process, signal.SIGKILL)
+
+
+def kill_server(server: LiveServer) -> None:
+    """`kill -9` a server started by `start_server`: the supervisor and every worker at once,
+    as when its machine dies."""
+    _signal_group(server.process, signal.SIGKILL)
+    server.process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")

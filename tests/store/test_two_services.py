@@ -20,7 +20,7 @@ import httpx
 import psycopg
 import pytest
 
-from tests.conftest import LiveServer, start_server, stop_server
+from tests.conftest import LiveServer, kill_server, start_server, stop_server
 from tests.store.conftest import new_database
 
 pytestmark = [pytest.mark.http, pytest.mark.model, pytest.mark.slow]
@@ -211,8 +211,7 @@ def test_a_service_killed_mid_publish_loses_nothing(services, dsn):
     thread = threading.Thread(target=publish)
     thread.start()
     time.sleep(0.5)  # the publish is embedding or committing
-    a.process.kill()
-    a.process.wait(10)
+    kill_server(a)
     thread.join(60)
     # Nothing lost: what was published before is still there, on the other service.
     assert httpx.get(f"{b.url}/documents/harbor-bridge", timeout=10).json()["revision"] == before
