@@ -91,6 +91,7 @@ class LiveServer:
 def start_server(index_dir: Path, log: Path, wait_for: str = "hybrid", **env: str) -> LiveServer:
     """Start `footnote serve` on a free port; return when /readyz reports `wait_for`."""
     port = free_port()
+    workers = int(env.get("FOOTNOTE_WORKERS", "1"))
     environment = {
         **os.environ,
         "FOOTNOTE_SOURCES": str(SEEDS),
@@ -119,11 +120,24 @@ def start_server(index_dir: Path, log: Path, wait_for: str = "hybrid", **env: st
             )
         with contextlib.suppress(httpx.HTTPError):
             ready = httpx.get(f"{url}/readyz", timeout=2)
-            if ready.status_code == 200 and ready.json().get("retrieval") == wait_for:
+            if (
+                ready.status_code == 200
+                and ready.json().get("retrieval") == wait_for
+                and _all_workers_loaded(log, workers, wait_for)
+            ):
                 return LiveServer(url, process, log)
         time.sleep(0.2)
     _signal_group(process, signal.SIGKILL)
     raise RuntimeError(f"server not ready in 120 s: {log.read_text()[-2000:]}")
+
+
+def _all_workers_loaded(log: Path, workers: int, wait_for: str) -> bool:
+    """Whether every worker has its model: /readyz answers from whichever worker takes the
+    connection, so with several a ready one can answer while another still loads (and
+    would turn a publish away with 503)."""
+    if workers <= 1 or wait_for != "hybrid":
+        return True
+    return log.read_text(errors="replace").count("answering with hybrid retrieval") >= workers
 
 
 def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
