@@ -61,6 +61,7 @@ from rag.scorer import BM25_KEY, Scorer, read_scorer, scorer_key, scorer_path
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _WORD_SPAN = re.compile(r"(?:[A-Za-z]\.){2,}|[\w’'-]+")
+# The answer types a sentence either holds or lacks (a who, a how much, a when).
 TYPED = frozenset({AnswerType.PERSON, AnswerType.QUANTITY, AnswerType.DATE})
 
 
@@ -285,15 +286,13 @@ class Pipeline:
 
     # -- answering ---------------------------------------------------------------------
 
-    def _encode(
-        self, texts: list[str], with_tokens: bool = True
-    ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-        """Each text's vector and, when the index has token vectors and `with_tokens`, its
-        content words' vectors (from the same model run); cached."""
+    def _encode(self, texts: list[str]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """Each text's vector and, when the index has token vectors, its content words'
+        vectors (from the same model run); cached."""
         assert self._embedder is not None
         found: dict[str, np.ndarray] = {}
         words_found: dict[str, np.ndarray] = {}
-        with_tokens = with_tokens and self.index.has_token_vectors
+        with_tokens = self.index.has_token_vectors
         todo = []
         for text in texts:
             cached = self._vectors.get(text)
@@ -332,12 +331,9 @@ class Pipeline:
         vocabulary, _ = self._document_context(doc_id)
         texts = []
         cleaned = [clean_question(q, self.max_question_chars) for q in questions]
-        terms = []
         for text in cleaned:
-            texts.append(text)
-            terms += terms_to_embed(text, vocabulary)
+            texts += [text, *terms_to_embed(text, vocabulary)]
         self._encode(list(dict.fromkeys(texts)))
-        self._encode(list(dict.fromkeys(terms)), with_tokens=False)
 
     def _weight(self, token: str) -> float:
         return self._idf.get(token, self._max_idf)
