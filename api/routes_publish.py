@@ -29,7 +29,7 @@ from api.scope import live_archive
 from footnote.live import LiveArchive
 from index.errors import ArchiveMismatchError, ArticleNotFoundError
 from index.publish import DOC_ID_PATTERN, article_document, publish, remove
-from rag.errors import FootnoteError
+from rag.errors import FootnoteError, UnknownDocumentError
 
 router = APIRouter(tags=["publishing"])
 _bearer = HTTPBearer(auto_error=False, description="FOOTNOTE_PUBLISH_TOKEN")
@@ -59,11 +59,6 @@ class MissingTokenError(FootnoteError):
 class WrongTokenError(FootnoteError):
     status = 403
     code = "wrong_token"
-
-
-class ArticleMissingError(FootnoteError):
-    status = 404
-    code = "unknown_document"
 
 
 class ArchiveConflictError(FootnoteError):
@@ -121,7 +116,7 @@ def _article(live: LiveArchive, doc_id: str, **flags: bool) -> ArticleResponse:
     try:
         kept = live.store.revisions(doc_id)
     except ArticleNotFoundError as exc:
-        raise ArticleMissingError(f"no article with id {doc_id!r} is published") from exc
+        raise UnknownDocumentError(f"no article with id {doc_id!r} is published") from exc
     return ArticleResponse(
         doc_id=doc_id,
         revision=kept[0].revision,
@@ -193,7 +188,7 @@ async def delete_document(doc_id: DocId, request: Request, _: Writer) -> Removed
         kept = len(live.store.revisions(doc_id))
         await run_in_threadpool(remove, live.store, doc_id)
     except ArticleNotFoundError as exc:
-        raise ArticleMissingError(f"no article with id {doc_id!r} is published") from exc
+        raise UnknownDocumentError(f"no article with id {doc_id!r} is published") from exc
     live.refresh(now=True)
     return RemovedResponse(doc_id=doc_id, revisions=kept)
 

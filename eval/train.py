@@ -64,15 +64,7 @@ class TrainConfig:
     # 5%, but a threshold chosen at 5% out of fold refused 9 of 101 answerable dev questions
     # once the final model answered them (follow-ups included); at 3%, 5 of 101.
     max_false_abstention: float = 0.03
-    # A news dev question's weight in the sentence model (0: SQuAD alone teaches ranking).
-    # Measured on the Trump article's dev/test splits (2026-12-02): 0 ranked best, 4 and 12
-    # lost 1-2 test questions, so the sentence model learns from SQuAD only by default.
-    news_sentence_weight: float = 0.0
 
-
-# The examples the sentence model learns from (the question model adds SQuAD 2.0's
-# unanswerable questions through "squad2" and the news ones through "news-dev").
-SENTENCE_SOURCES = ("squad1", "squad2", "news-dev")
 
 # What `collect_squad` reads: the fields that decide the cached SQuAD examples.
 SQUAD_FIELDS = (
@@ -223,38 +215,13 @@ def _fit(
     )
 
 
-def fit_sentence_model(
-    examples: Sequence[Example], c: float, news_weight: float = 1.0
-) -> LogisticModel:
-    """P(sentence holds the answer), each question weighing the same however many candidates
-    (a news question `news_weight` times a SQuAD one: readers paraphrase, Wikipedia
-    questions reuse the paragraph's words)."""
-    kept = [
-        e
-        for e in examples
-        if e.item.answerable and len(e.labels) and (news_weight > 0 or e.source != "news-dev")
-    ]
+def fit_sentence_model(examples: Sequence[Example], c: float) -> LogisticModel:
+    """P(sentence holds the answer), each question weighing the same however many candidates."""
+    kept = [e for e in examples if e.item.answerable and len(e.labels)]
     rows = np.concatenate([e.evidence.rows for e in kept])
     labels = np.concatenate([e.labels for e in kept])
-    weights = np.concatenate(
-        [
-            np.full(len(e.labels), (news_weight if e.source == "news-dev" else 1.0) / len(e.labels))
-            for e in kept
-        ]
-    )
+    weights = np.concatenate([np.full(len(e.labels), 1.0 / len(e.labels)) for e in kept])
     return _fit(rows, labels, weights * len(kept) / weights.sum(), c, SENTENCE_FEATURES)
-
-
-def _sentence_sources(config: TrainConfig) -> tuple[str, ...]:
-    if config.news_sentence_weight > 0:
-        return SENTENCE_SOURCES
-    return tuple(s for s in SENTENCE_SOURCES if s != "news-dev")
-
-
-def _fold_key(example: Example) -> str:
-    # SQuAD questions are cross-fitted by article (questions on one article are alike); the
-    # news ones by question, since a handful of articles carry them all.
-    return example.item.id if example.source == "news-dev" else (example.item.doc_id or "")
 
 
 def attach_question_rows(
@@ -263,21 +230,22 @@ def attach_question_rows(
     """Each example's question row under the sentence model, and whether its top sentence is
     right. Examples the sentence model learned from get logits from a model fitted on the
     other half of the articles (cross-fitting), so the question model sees honest scores."""
-    sources = _sentence_sources(config)
-    learned = [e for e in examples if e.source in sources]
-    keys = sorted({_fold_key(e) for e in learned})
-    random.Random(config.seed).shuffle(keys)
-    half = set(keys[: len(keys) // 2])
+    learned = [e for e in examples if e.source in ("squad1", "squad2")]
+    articles = sorted({e.item.doc_id or "" for e in learned})
+    random.Random(config.seed).shuffle(articles)
+    half = set(articles[: len(articles) // 2])
     fitted = {
         side: fit_sentence_model(
-            [e for e in learned if (_fold_key(e) in half) != side],
-            config.regularization,
-            config.news_sentence_weight,
+            [e for e in learned if ((e.item.doc_id or "") in half) != side], config.regularization
         )
         for side in (True, False)
     }
     for example in examples:
-        model = fitted[_fold_key(example) in half] if example.source in sources else sentence
+        model = (
+            fitted[(example.item.doc_id or "") in half]
+            if example.source in ("squad1", "squad2")
+            else sentence
+        )
         logits = model.logit(example.evidence.rows) if len(example.labels) else np.zeros(0)
         example.question_row, _ = Pipeline.question_features(example.evidence, logits)
         example.top_correct = bool(
@@ -387,17 +355,17 @@ def _figures(
 
 def train_mode(corpus: Corpus, config: TrainConfig, encoder: str | None) -> LinearScorer:
     """Fit both models for one retrieval mode and choose its thresholds."""
-    sentence = fit_sentence_model(
-        corpus.of(*SENTENCE_SOURCES), config.regularization, config.news_sentence_weight
-    )
+    sentence = fit_sentence_model(corpus.of("squad1", "squad2"), config.regularization)
     attach_question_rows(corpus.examples, sentence, config)
     squad_train, news = corpus.of("squad1", "squad2"), corpus.of("news-dev")
     oof = out_of_fold(squad_train, news, config)
     threshold = choose_abstention(news, oof, config.max_false_abstention)
     question = fit_question_model([*squad_train, *news], config)
-    typed = [e for e in news if typed_answer(e, sentence)]
-    extra = choose_extra_citation([e for e in news if e not in typed], sentence)
-    extra_typed = choose_extra_citation(typed, sentence)
+    typed = [typed_answer(e, sentence) for e in news]
+    extra = choose_extra_citation([e for e, t in zip(news, typed, strict=True) if not t], sentence)
+    extra_typed = choose_extra_citation(
+        [e for e, t in zip(news, typed, strict=True) if t], sentence
+    )
     held = corpus.of("squad2-held")
     held_conf = np.asarray([float(question.predict(e.question_row[None, :])[0]) for e in held])
     record = {

@@ -33,7 +33,7 @@ from index.segment import Segment
 from index.store import Index
 from rag.errors import RetrievalUnavailableError, UnknownDocumentError
 from rag.pipeline import Pipeline
-from rag.retrieve import Mode
+from rag.retrieve import Mode, answer_mode
 
 log = logging.getLogger(__name__)
 
@@ -131,8 +131,7 @@ class LiveArchive:
 
     def effective_mode(self, requested: Mode | None = None) -> Mode:
         """The mode a question is answered in: BM25 whenever the model is not loaded."""
-        mode = requested or self.default_mode
-        return mode if self.dense_ready else Mode.BM25
+        return answer_mode(requested or self.default_mode, self.dense_ready)
 
     # -- pipelines -----------------------------------------------------------------------
 

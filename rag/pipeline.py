@@ -56,6 +56,7 @@ from rag.retrieve import (
     Passage,
     Query,
     Retriever,
+    answer_mode,
 )
 from rag.scorer import BM25_KEY, Scorer, read_scorer, scorer_key, scorer_path
 
@@ -252,8 +253,7 @@ class Pipeline:
 
     def effective_mode(self, requested: Mode | None = None) -> Mode:
         """The mode a question is answered in: BM25 whenever the model is not loaded."""
-        mode = requested or self.default_mode
-        return mode if self.dense_ready else Mode.BM25
+        return answer_mode(requested or self.default_mode, self.dense_ready)
 
     # -- per-document lookups ----------------------------------------------------------
 
@@ -596,11 +596,12 @@ class Pipeline:
         # (Not for "when" or "who": "in times of crisis" answers a when, "immigration agents"
         # a who.) The figure sentences are ranked up already (`type_match`), so a top one
         # without a figure means none near the question has one.
+        money_unmet = self._money_unmet(evidence, ranked)
         certain_no = bool(
             evidence.coverage.missing_names
             or evidence.coverage.missing_focus
             or (evidence.kind is AnswerType.QUANTITY and ranked and ranked[0][0].type_match == 0)
-            or self._money_unmet(evidence, ranked)
+            or money_unmet
         )
         if ranked and confidence >= scorer.abstain_below and not certain_no:
             typed = evidence.kind in TYPED and ranked[0][0].type_match > 0
@@ -616,7 +617,7 @@ class Pipeline:
                 evidence.kind,
                 used is not Mode.BM25,
                 absent,
-                money_unmet=self._money_unmet(evidence, ranked),
+                money_unmet=money_unmet,
             )
             related = ranked[: self.answering.related_count]
             if related:

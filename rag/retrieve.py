@@ -21,6 +21,15 @@ class Mode(StrEnum):
     DENSE = "dense"
 
 
+def answer_mode(wanted: Mode, dense_ready: bool) -> Mode:
+    """The mode a question is answered in: the one wanted, BM25 while the model is not loaded.
+
+    >>> answer_mode(Mode.HYBRID, dense_ready=False)
+    <Mode.BM25: 'bm25'>
+    """
+    return wanted if dense_ready else Mode.BM25
+
+
 @dataclass(frozen=True, slots=True)
 class Query:
     """A question prepared once for every retriever: its BM25 tokens and (if any) its vector."""

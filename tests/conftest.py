@@ -19,6 +19,18 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
+
+# The answer JSON's fields, in order (design.md's contract, with `revision` since issue 12).
+ANSWER_FIELDS = ["answer", "answered", "citations", "retrieval", "conversation_id", "revision"]
+
+# A short story the publishing tests put into an archive, and a question it answers.
+HARBOR_HEADLINE = "Harbor Bridge Repair to Cost $41 Million"
+HARBOR_TEXT = (
+    "OAKPORT — The city will close the harbor bridge for six weeks from March, Mayor Ana "
+    "Ruiz said on Monday.\n\nThe repair will cost $41 million, most of it paid by a state "
+    'grant.\n\nTraffic\n\n"We cannot wait another winter," Ruiz said of the cracked deck.'
+)
+HARBOR_QUESTION = "How much will the bridge repair cost?"
 ARTICLE = SEEDS / "trump-asia-tour-south-korea.txt"
 ARTIFACTS = ROOT / "test-artifacts"
 

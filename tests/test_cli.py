@@ -20,7 +20,7 @@ import pytest
 
 from index.documents import load_document
 from index.store import load_index
-from tests.conftest import ARTICLE, ROOT
+from tests.conftest import ANSWER_FIELDS, ARTICLE, ROOT
 
 QUESTION = "How much does Trump want South Korea to invest in the US?"
 EVIDENCE = "$350 billion"
@@ -153,14 +153,7 @@ def test_ask_json_prints_the_contract(runs):
     result = runs.json
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert list(data) == [
-        "answer",
-        "answered",
-        "citations",
-        "retrieval",
-        "conversation_id",
-        "revision",
-    ]
+    assert list(data) == ANSWER_FIELDS
     assert data["answered"] is True
     assert data["retrieval"] == "hybrid"
     document, sentence = article_sentence(EVIDENCE)

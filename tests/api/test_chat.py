@@ -7,6 +7,7 @@ import json
 import pytest
 
 from tests.api.conftest import DOC_ID, EVIDENCE, FOLLOW_UP, QUESTION, sse_events
+from tests.conftest import ANSWER_FIELDS
 
 pytestmark = pytest.mark.model
 
@@ -26,14 +27,7 @@ def test_chat_answers_with_the_contract_fields(client, pipeline):
     )
     assert response.status_code == 200
     body = response.json()
-    assert list(body) == [
-        "answer",
-        "answered",
-        "citations",
-        "retrieval",
-        "conversation_id",
-        "revision",
-    ]
+    assert list(body) == ANSWER_FIELDS
     assert body["answered"] is True
     assert body["retrieval"] == "hybrid"
     assert body["conversation_id"]

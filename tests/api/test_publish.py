@@ -18,20 +18,20 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import LiveServer, start_server, stop_server
+from tests.conftest import (
+    HARBOR_HEADLINE,
+    HARBOR_QUESTION,
+    HARBOR_TEXT,
+    LiveServer,
+    start_server,
+    stop_server,
+)
 
 pytestmark = [pytest.mark.http, pytest.mark.model]
 
 TOKEN = "test-publish-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 MAX_CHARS = 3000
-HEADLINE = "Harbor Bridge Repair to Cost $41 Million"
-TEXT = (
-    "OAKPORT — The city will close the harbor bridge for six weeks from March, Mayor Ana "
-    "Ruiz said on Monday.\n\nThe repair will cost $41 million, most of it paid by a state "
-    'grant.\n\nTraffic\n\n"We cannot wait another winter," Ruiz said of the cracked deck.'
-)
-QUESTION = "How much will the bridge repair cost?"
 
 
 def revision_of(headline: str, text: str) -> str:
@@ -63,22 +63,22 @@ def put(server: LiveServer, doc_id: str, headers=AUTH, **body) -> httpx.Response
 
 
 def ask(server: LiveServer, doc_id: str | None, revision: str | None = None) -> httpx.Response:
-    body = {"question": QUESTION, "doc_id": doc_id, "revision": revision}
+    body = {"question": HARBOR_QUESTION, "doc_id": doc_id, "revision": revision}
     body = {k: v for k, v in body.items() if v is not None}
     return httpx.post(f"{server.url}/chat", json=body, timeout=60)
 
 
 def test_publish_ask_correct_ask_delete_ask(server):
-    created = put(server, "harbor-bridge", headline=HEADLINE, text=TEXT)
+    created = put(server, "harbor-bridge", headline=HARBOR_HEADLINE, text=HARBOR_TEXT)
     assert created.status_code == 200, created.text
     first = created.json()["revision"]
-    assert first == revision_of(HEADLINE, TEXT) and created.json()["created"] is True
+    assert first == revision_of(HARBOR_HEADLINE, HARBOR_TEXT) and created.json()["created"] is True
     for _ in range(4):  # new connections: both workers answer it at once
         answer = ask(server, "harbor-bridge").json()
         assert "$41 million" in answer["answer"] and answer["revision"] == first
 
-    corrected = TEXT.replace("$41 million", "$45.5 million")
-    second = put(server, "harbor-bridge", headline=HEADLINE, text=corrected).json()
+    corrected = HARBOR_TEXT.replace("$41 million", "$45.5 million")
+    second = put(server, "harbor-bridge", headline=HARBOR_HEADLINE, text=corrected).json()
     assert second["revision"] != first and second["changed"] is True
     assert [r["revision"] for r in second["revisions"]] == [second["revision"], first]
     for _ in range(4):
@@ -86,7 +86,7 @@ def test_publish_ask_correct_ask_delete_ask(server):
         assert "$45.5 million" in answer["answer"] and answer["revision"] == second["revision"]
 
     # The page still showing the first text: answered from it, offsets into it.
-    page = f"{HEADLINE}\n\n{TEXT}\n"
+    page = f"{HARBOR_HEADLINE}\n\n{HARBOR_TEXT}\n"
     for _ in range(2):
         old = ask(server, "harbor-bridge", revision=first).json()
         assert old["revision"] == first and "notice" not in old
@@ -154,7 +154,7 @@ def test_token_rules(server, live_server):
     plain = ask(server, "trump-asia-tour-south-korea").json()
     with_token = httpx.post(
         f"{server.url}/chat",
-        json={"question": QUESTION, "doc_id": "trump-asia-tour-south-korea"},
+        json={"question": HARBOR_QUESTION, "doc_id": "trump-asia-tour-south-korea"},
         headers=AUTH,
         timeout=60,
     ).json()
@@ -164,19 +164,27 @@ def test_token_rules(server, live_server):
 
 
 BAD = [
-    ("no-headline", {"text": TEXT}, 422),
-    ("blank-headline", {"headline": " \u200b ", "text": TEXT}, 422),
-    ("empty-text", {"headline": HEADLINE, "text": ""}, 422),
-    ("blank-text", {"headline": HEADLINE, "text": "\n\n  \n"}, 422),
-    ("huge-text", {"headline": HEADLINE, "text": "Word. " * MAX_CHARS}, 422),
-    ("headline-number", {"headline": 5, "text": TEXT}, 422),
-    ("text-list", {"headline": HEADLINE, "text": ["a"]}, 422),
-    ("bad-url", {"headline": HEADLINE, "text": TEXT, "url": "javascript:alert(1)"}, 422),
-    ("bad-time", {"headline": HEADLINE, "text": TEXT, "published_at": "2025-13-45"}, 422),
-    ("extra-field", {"headline": HEADLINE, "text": TEXT, "author": "me"}, 422),
-    ("Upper_Case", {"headline": HEADLINE, "text": TEXT}, 422),
-    ("-leading-hyphen", {"headline": HEADLINE, "text": TEXT}, 422),
-    ("x" * 101, {"headline": HEADLINE, "text": TEXT}, 422),
+    ("no-headline", {"text": HARBOR_TEXT}, 422),
+    ("blank-headline", {"headline": " \u200b ", "text": HARBOR_TEXT}, 422),
+    ("empty-text", {"headline": HARBOR_HEADLINE, "text": ""}, 422),
+    ("blank-text", {"headline": HARBOR_HEADLINE, "text": "\n\n  \n"}, 422),
+    ("huge-text", {"headline": HARBOR_HEADLINE, "text": "Word. " * MAX_CHARS}, 422),
+    ("headline-number", {"headline": 5, "text": HARBOR_TEXT}, 422),
+    ("text-list", {"headline": HARBOR_HEADLINE, "text": ["a"]}, 422),
+    (
+        "bad-url",
+        {"headline": HARBOR_HEADLINE, "text": HARBOR_TEXT, "url": "javascript:alert(1)"},
+        422,
+    ),
+    (
+        "bad-time",
+        {"headline": HARBOR_HEADLINE, "text": HARBOR_TEXT, "published_at": "2025-13-45"},
+        422,
+    ),
+    ("extra-field", {"headline": HARBOR_HEADLINE, "text": HARBOR_TEXT, "author": "me"}, 422),
+    ("Upper_Case", {"headline": HARBOR_HEADLINE, "text": HARBOR_TEXT}, 422),
+    ("-leading-hyphen", {"headline": HARBOR_HEADLINE, "text": HARBOR_TEXT}, 422),
+    ("x" * 101, {"headline": HARBOR_HEADLINE, "text": HARBOR_TEXT}, 422),
 ]
 
 
@@ -203,7 +211,11 @@ def test_unknown_ids_and_unreadable_bodies(server):
     assert broken.status_code in (400, 422) and "JSON" in broken.json()["error"]["message"]
     bad_revision = httpx.post(
         f"{server.url}/chat",
-        json={"question": QUESTION, "doc_id": "trump-asia-tour-south-korea", "revision": "abc"},
+        json={
+            "question": HARBOR_QUESTION,
+            "doc_id": "trump-asia-tour-south-korea",
+            "revision": "abc",
+        },
         timeout=10,
     )
     assert bad_revision.status_code == 422

@@ -152,7 +152,7 @@ def test_the_cache_keeps_squad_and_rereads_the_news(corpora, embedder):
     stamp = cache.stat().st_mtime_ns
     # Only the fitting changed: the SQuAD examples come from the cache, the news anew.
     again = collect_cached(
-        replace(config, news_sentence_weight=9.0),
+        replace(config, news_weight=9.0),
         embedder,
         BuildConfig(),
         (Mode.HYBRID,),

@@ -14,6 +14,7 @@ from rag.coverage import question_focus
 from rag.errors import QuestionError, UnknownDocumentError
 from rag.pipeline import clean_question
 from rag.retrieve import Mode
+from tests.conftest import ANSWER_FIELDS
 
 pytestmark = pytest.mark.model
 
@@ -83,14 +84,7 @@ def test_answers_are_cited_sentences_verbatim(pipeline, question, mode):
     assert_faithful(answer, pipeline)
     contract = answer.to_dict()
     # `revision` is filled where the article's revision is known (the service, the CLI).
-    assert list(contract) == [
-        "answer",
-        "answered",
-        "citations",
-        "retrieval",
-        "conversation_id",
-        "revision",
-    ]
+    assert list(contract) == ANSWER_FIELDS
     assert set(contract["citations"][0]) == {
         "id",
         "text",

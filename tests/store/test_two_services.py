@@ -20,7 +20,15 @@ import httpx
 import psycopg
 import pytest
 
-from tests.conftest import LiveServer, kill_server, start_server, stop_server
+from tests.conftest import (
+    HARBOR_HEADLINE,
+    HARBOR_QUESTION,
+    HARBOR_TEXT,
+    LiveServer,
+    kill_server,
+    start_server,
+    stop_server,
+)
 from tests.store.conftest import new_database
 
 pytestmark = [pytest.mark.http, pytest.mark.model, pytest.mark.slow]
@@ -28,13 +36,6 @@ pytestmark = [pytest.mark.http, pytest.mark.model, pytest.mark.slow]
 TOKEN = "two-services-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 SEED = "trump-asia-tour-south-korea"
-HEADLINE = "Harbor Bridge Repair to Cost $41 Million"
-TEXT = (
-    "OAKPORT — The city will close the harbor bridge for six weeks from March, Mayor Ana "
-    "Ruiz said on Monday.\n\nThe repair will cost $41 million, most of it paid by a state "
-    'grant.\n\nTraffic\n\n"We cannot wait another winter," Ruiz said of the cracked deck.'
-)
-QUESTION = "How much will the bridge repair cost?"
 SEED_QUESTIONS = (
     "How much did Trump want South Korea to invest?",
     "Who is the president of South Korea?",
@@ -101,12 +102,12 @@ def _answer(response: httpx.Response) -> dict:
 
 def test_published_on_one_answered_on_the_other_at_once(services):
     a, b = services
-    published = put(a, "harbor-bridge", HEADLINE, TEXT)
+    published = put(a, "harbor-bridge", HARBOR_HEADLINE, HARBOR_TEXT)
     assert published.status_code == 200, published.text
     revision = published.json()["revision"]
     # The very next question on B, scoped to the article (the widget's case), sees it:
     # every scoped question checks the archive's generation first.
-    answer = _answer(ask(b, QUESTION, "harbor-bridge"))
+    answer = _answer(ask(b, HARBOR_QUESTION, "harbor-bridge"))
     assert "$41 million" in answer["answer"] and answer["revision"] == revision
     assert httpx.get(f"{b.url}/documents/harbor-bridge", timeout=10).json()["revision"] == revision
 
@@ -155,7 +156,7 @@ def test_the_database_restarting_under_load_gives_503s_then_answers(services, po
     def load(server: LiveServer) -> None:
         while not stop.is_set():
             try:
-                response = ask(server, QUESTION, "harbor-bridge")
+                response = ask(server, HARBOR_QUESTION, "harbor-bridge")
             except httpx.HTTPError as exc:  # the service itself must never drop a request
                 seen.append((-1, type(exc).__name__))
                 continue
@@ -183,7 +184,7 @@ def test_the_database_restarting_under_load_gives_503s_then_answers(services, po
     assert all("archive database" in m and "try again" in m for m in unavailable)
     assert recovered
     for service in (a, b):  # recovered without a restart of either service
-        assert "$41 million" in _answer(ask(service, QUESTION, "harbor-bridge"))["answer"]
+        assert "$41 million" in _answer(ask(service, HARBOR_QUESTION, "harbor-bridge"))["answer"]
         assert service.process.poll() is None
 
 
@@ -215,7 +216,7 @@ def test_a_service_killed_mid_publish_loses_nothing(services, dsn):
     thread.join(60)
     # Nothing lost: what was published before is still there, on the other service.
     assert httpx.get(f"{b.url}/documents/harbor-bridge", timeout=10).json()["revision"] == before
-    assert "$41 million" in _answer(ask(b, QUESTION, "harbor-bridge"))["answer"]
+    assert "$41 million" in _answer(ask(b, HARBOR_QUESTION, "harbor-bridge"))["answer"]
     # No half article: the killed publish is either absent or whole.
     with psycopg.connect(dsn) as conn:
         rows = conn.execute(
