@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from index.sentences import Sentence
-from rag.answer_types import AnswerType
+from rag.answer_types import AnswerType, Measure
 from rag.coverage import Coverage
 
 
@@ -127,7 +127,7 @@ def abstention_reason(
     dense_available: bool,
     absent_person: str | None = None,
     type_window: int = 3,
-    money_unmet: bool = False,
+    unmet_measure: Measure | None = None,
 ) -> str:
     """Why the article does not answer the question, in a sentence for the reader: the
     strongest sign among those the scorer weighed, or a plain one."""
@@ -142,10 +142,10 @@ def abstention_reason(
         return f"Its sentences that come closest do not involve {absent_person}."
     if kind in _TYPED_KINDS and not any(c.type_match > 0 for c, _ in ranked[:type_window]):
         return f"Its closest sentences give no {_TYPED_KINDS[kind]} for that."
-    if money_unmet:
-        return "The sentence closest to the question gives no sum of money for that."
     if kind in _TYPED_KINDS and ranked[0][0].type_match == 0:
         return f"The sentence closest to the question gives no {_TYPED_KINDS[kind]} for that."
+    if unmet_measure is not None:
+        return f"The sentence closest to the question gives no {unmet_measure.value} for that."
     if not dense_available:
         return "Too few of the question's words occur in it."
     return "Its closest sentences are about something else."

@@ -127,6 +127,102 @@ _DATE = re.compile(
     r"|\b(?:earlier|later) (?:in|this) (?:the )?(?:week|month|year)\b|\b(?:last|next|this) (?:week|month|year)\b"
     r"|\bfor (?:decades|years|months)\b|\bin months\b|\b(?:yesterday|today|tomorrow)\b",
 )
+
+
+class Measure(StrEnum):
+    """What a how-much or how-many question measures, when it says: a sentence that answers
+    it gives a figure of that kind ("how many miles" is not answered by "20 minutes")."""
+
+    MONEY = "sum of money"
+    DISTANCE = "distance"
+    DURATION = "length of time"
+    AGE = "age"
+    SHARE = "share"
+    COUNT = "count"
+
+
+_TIME_UNITS = r"seconds?|minutes?|hours?|days?|weeks?|fortnights?|months?|years?|decades?|centuries"
+_DISTANCE_UNITS = (
+    r"miles?|kilomet(?:er|re)s?|km|met(?:er|re)s?|feet|foot|ft|yards?|inches|inch|"
+    r"centimet(?:er|re)s?|cm|millimet(?:er|re)s?|mm|leagues?|nautical miles?|blocks?"
+)
+_ASKS_FOR_MEASURE: list[tuple[re.Pattern[str], Measure]] = [
+    (
+        re.compile(
+            # Not "how far": "How far back does the history of pubs go?"
+            rf"\bhow many (?:more |fewer |extra |additional )?(?:{_DISTANCE_UNITS})\b",
+            re.I,
+        ),
+        Measure.DISTANCE,
+    ),
+    (
+        re.compile(rf"\bhow many (?:more |fewer |extra |additional )?(?:{_TIME_UNITS})\b", re.I),
+        Measure.DURATION,
+    ),
+    (re.compile(r"\bhow old\b", re.I), Measure.AGE),
+    (
+        re.compile(
+            r"\bwhat (?:percent(?:age)?|share|proportion|fraction)\b|\bhow many percent\b",
+            re.I,
+        ),
+        Measure.SHARE,
+    ),
+    (re.compile(r"\bhow many\b", re.I), Measure.COUNT),
+]
+_BETWEEN_DATES = re.compile(
+    r"\b(?:after|before|between|since|later|earlier|ago|elapsed|passed|until|till)\b", re.I
+)
+_HOLDS_MEASURE: dict[Measure, re.Pattern[str]] = {
+    Measure.DISTANCE: re.compile(rf"\b(?:{_DISTANCE_UNITS})\b|\d\s?(?:km|mi|m|ft)\b", re.I),
+    Measure.DURATION: re.compile(
+        rf"\b(?:{_TIME_UNITS}|year-long|month-long|week-long|overnight)\b|\b(?:1[0-9]|20)\d{{2}}\b",
+        re.I,
+    ),
+    Measure.SHARE: re.compile(
+        r"\d\s?%|\bper\s?cent\b|\bpercentage\b|\b\w+-(?:half|third|quarter|\w+ths?)\b|\b(?:half|halves|third|thirds|quarters?|fifths?|"
+        r"tenths?|majority|minority|most|all|none|every|whole|entire)\b|\bone in\b|\bout of\b",
+        re.I,
+    ),
+}
+
+
+_FOUNDED = re.compile(
+    r"\b(?:years?|year-old|aged?|centur(?:y|ies)|decades?|old|born|built|founded|established|"
+    r"opened|dat(?:e|es|ed|ing))\b|\b(?:1[0-9]|20)\d{2}s?\b|\b\d{3}0s\b",
+    re.I,
+)
+# A figure that names a day or a year, not a number of things: "on February 10", "in 1998".
+_DAY_OR_YEAR = re.compile(
+    rf"\b(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}})?|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\b"
+    r"|\b(?:in|since|by|from|until|till|of|between|during|before|after|and|to)\s+(?:1[0-9]|20)\d{2}s?\b"
+)
+
+
+def asked_measure(question: str) -> Measure | None:
+    """What a how-much or how-many question measures (`Measure`), or None when it does not say."""
+    if asks_for_money(question):
+        return Measure.MONEY
+    for pattern, measure in _ASKS_FOR_MEASURE:
+        if pattern.search(question):
+            if measure is Measure.DURATION and _BETWEEN_DATES.search(question):
+                return None  # "How many months after Lee took office...?" is read off two dates
+            return measure
+    return None
+
+
+def holds_measure(text: str, measure: Measure) -> bool:
+    """Whether a sentence gives a figure of the kind `measure` asks for. A count is any figure
+    that is not part of a date: "on February 10" does not say how many votes are needed."""
+    if measure is Measure.MONEY:
+        return holds_money(text)
+    if measure is Measure.AGE:
+        # An age is often a bare figure ("at 20 he dropped out", "in their fifties").
+        return bool(_QUANTITY.search(text) or _FOUNDED.search(text))
+    if measure is Measure.COUNT:
+        return bool(_QUANTITY.search(_DAY_OR_YEAR.sub(" ", text)))
+    return bool(_HOLDS_MEASURE[measure].search(text))
+
+
 _CAP_WORD = r"(?:(?:[A-Z]\.){2,}|[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?:[’']s)?)"
 _NAME = re.compile(rf"(?<![\w.]){_CAP_WORD}(?:\s+{_CAP_WORD}){{0,7}}(?!\w)")
 _TITLE_WORDS = frozenset(

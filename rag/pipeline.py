@@ -30,9 +30,10 @@ from rag.answer import (
 )
 from rag.answer_types import (
     AnswerType,
-    asks_for_money,
+    Measure,
+    asked_measure,
     find_highlight,
-    holds_money,
+    holds_measure,
     known_names,
     question_anchors,
     question_people,
@@ -596,12 +597,12 @@ class Pipeline:
         # (Not for "when" or "who": "in times of crisis" answers a when, "immigration agents"
         # a who.) The figure sentences are ranked up already (`type_match`), so a top one
         # without a figure means none near the question has one.
-        money_unmet = self._money_unmet(evidence, ranked)
+        unmet_measure = self._unmet_measure(evidence, ranked)
         certain_no = bool(
             evidence.coverage.missing_names
             or evidence.coverage.missing_focus
             or (evidence.kind is AnswerType.QUANTITY and ranked and ranked[0][0].type_match == 0)
-            or money_unmet
+            or unmet_measure is not None
         )
         if ranked and confidence >= scorer.abstain_below and not certain_no:
             typed = evidence.kind in TYPED and ranked[0][0].type_match > 0
@@ -617,7 +618,7 @@ class Pipeline:
                 evidence.kind,
                 used is not Mode.BM25,
                 absent,
-                money_unmet=money_unmet,
+                unmet_measure=unmet_measure,
             )
             related = ranked[: self.answering.related_count]
             if related:
@@ -636,15 +637,16 @@ class Pipeline:
         return result
 
     @staticmethod
-    def _money_unmet(evidence: Evidence, ranked: list[tuple[Candidate, float]]) -> bool:
-        """A question asking how much something costs (pays, invests...) whose best sentence
-        gives no sum of money: "over 300 workers" does not say what Hyundai invested."""
-        return bool(
-            evidence.kind is AnswerType.QUANTITY
-            and ranked
-            and asks_for_money(evidence.question)
-            and not holds_money(ranked[0][0].sentence.text)
-        )
+    def _unmet_measure(evidence: Evidence, ranked: list[tuple[Candidate, float]]) -> Measure | None:
+        """What a how-much or how-many question measures that its best sentence does not give:
+        "over 300 workers" does not say what Hyundai invested, "20 minutes" is not how many
+        miles, "on February 10" is not how many votes."""
+        if evidence.kind is not AnswerType.QUANTITY or not ranked:
+            return None
+        measure = asked_measure(evidence.question)
+        if measure is None or holds_measure(ranked[0][0].sentence.text, measure):
+            return None
+        return measure
 
     def replay(
         self, questions: list[str], doc_id: str | None = None, mode: Mode | None = None

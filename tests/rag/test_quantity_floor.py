@@ -1,6 +1,7 @@
 """A how-much or how-many question is answered only by a sentence that holds a figure, and a
-question about a cost, price or investment only by one that holds a sum of money: when the
-sentence closest to it holds none, the answerer says so rather than cite it."""
+question about a cost, price or investment only by one that holds a sum of money, and one
+that names what it measures (miles, minutes, a share, a count) only by a figure of that kind:
+when the sentence closest to it holds none, the answerer says so rather than cite it."""
 
 from __future__ import annotations
 
@@ -9,7 +10,15 @@ import pytest
 from index.build import build_index
 from index.documents import parse_document
 from index.store import BuildConfig
-from rag.answer_types import AnswerType, asks_for_money, entity_spans, holds_money
+from rag.answer_types import (
+    AnswerType,
+    Measure,
+    asked_measure,
+    asks_for_money,
+    entity_spans,
+    holds_measure,
+    holds_money,
+)
 from rag.pipeline import Pipeline
 
 ARTICLE = (
@@ -21,11 +30,26 @@ ARTICLE = (
     "Parking in the garage next door is $3 an hour."
 )
 
+FERRY = (
+    "Ferry timetable\n\n"
+    "The harbor ferry will add a second boat this spring. "
+    "The crossing takes 25 minutes each way. "
+    "The council will vote on the new timetable on June 12. "
+    "The ferry carried 2,400 passengers on its busiest day last year."
+)
+
 
 @pytest.fixture(scope="module")
 def pipeline(embedder) -> Pipeline:
     return Pipeline(
         build_index([parse_document("library", ARTICLE)], embedder, BuildConfig()), embedder
+    )
+
+
+@pytest.fixture(scope="module")
+def ferry(embedder) -> Pipeline:
+    return Pipeline(
+        build_index([parse_document("ferry", FERRY)], embedder, BuildConfig()), embedder
     )
 
 
@@ -94,3 +118,69 @@ def test_number_words_are_figures(text: str, figure: str) -> None:
 
 def test_a_name_with_a_number_word_is_no_figure() -> None:
     assert entity_spans("He spoke aboard Air Force One Monday.", AnswerType.QUANTITY) == []
+
+
+@pytest.mark.parametrize(
+    "question, top, measure",
+    [
+        ("How many miles long is the crossing?", "25 minutes", Measure.DISTANCE),
+        ("How many votes does the new timetable need?", "June 12", Measure.COUNT),
+    ],
+)
+def test_a_figure_of_another_kind_is_an_abstention(
+    ferry, question: str, top: str, measure: Measure
+) -> None:
+    result = ferry.ask(question)
+    assert top in result.ranked[0][0].sentence.text
+    assert not result.answer.answered
+    assert measure.value in (result.abstention or "")
+
+
+@pytest.mark.parametrize(
+    "question, figure",
+    [
+        ("How many minutes does the crossing take?", "25 minutes"),
+        ("How many passengers did the ferry carry on its busiest day?", "2,400"),
+    ],
+)
+def test_a_figure_of_the_kind_asked_is_answered(ferry, question: str, figure: str) -> None:
+    answer = ferry.ask(question).answer
+    assert answer.answered and figure in answer.citations[0].text
+
+
+@pytest.mark.parametrize(
+    "question, measure",
+    [
+        ("How much did the plant cost?", Measure.MONEY),
+        ("How many kilometres long is the canal?", Measure.DISTANCE),
+        ("How many years did the war last?", Measure.DURATION),
+        ("How many months after the vote did the strike begin?", None),
+        ("How old was Bell when he moved?", Measure.AGE),
+        ("What percentage of pupils qualify?", Measure.SHARE),
+        ("How many seats were added?", Measure.COUNT),
+        ("How far back does the history of pubs go?", None),
+        ("What portion of the city is the hospital in?", None),
+    ],
+)
+def test_what_a_question_measures(question: str, measure: Measure | None) -> None:
+    assert asked_measure(question) is measure
+
+
+@pytest.mark.parametrize(
+    "text, measure, holds",
+    [
+        ("The detour adds about 20 minutes.", Measure.DISTANCE, False),
+        ("The canal is 77 km long.", Measure.DISTANCE, True),
+        ("The siege lasted 17 years.", Measure.DURATION, True),
+        ("At 20 he dropped out of college.", Measure.AGE, True),
+        ("The bridge was built in 1931.", Measure.AGE, True),
+        ("In 2004 the figure rose to 45\u00a0per\u00a0cent.", Measure.SHARE, True),
+        ("Less than one-thirteenth of the region lives there.", Measure.SHARE, True),
+        ("The council votes on February 10.", Measure.COUNT, False),
+        ("The law passed in 1998.", Measure.COUNT, False),
+        ("The council has 12 members since 1998.", Measure.COUNT, True),
+        ("About 1500 troops landed.", Measure.COUNT, True),
+    ],
+)
+def test_sentences_that_hold_a_measure(text: str, measure: Measure, holds: bool) -> None:
+    assert holds_measure(text, measure) is holds
