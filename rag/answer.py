@@ -128,6 +128,7 @@ def abstention_reason(
     absent_person: str | None = None,
     type_window: int = 3,
     unmet_measure: Measure | None = None,
+    unnamed: str | None = None,
 ) -> str:
     """Why the article does not answer the question, in a sentence for the reader: the
     strongest sign among those the scorer weighed, or a plain one."""
@@ -146,6 +147,8 @@ def abstention_reason(
         return f"The sentence closest to the question gives no {_TYPED_KINDS[kind]} for that."
     if unmet_measure is not None:
         return f"The sentence closest to the question gives no {unmet_measure.value} for that."
+    if unnamed is not None:
+        return f"The sentence closest to the question names no {unnamed}."
     if not dense_available:
         return "Too few of the question's words occur in it."
     return "Its closest sentences are about something else."

@@ -223,6 +223,54 @@ def holds_measure(text: str, measure: Measure) -> bool:
     return bool(_HOLDS_MEASURE[measure].search(text))
 
 
+# "Which company will do the repair?" asks for a name: "The repair will cost $41 million"
+# names none, and "upgrade the kitchens at six schools" does not say which six.
+_NAMED_THINGS = (
+    r"compan(?:y|ies)|firms?|business(?:es)?|corporations?|banks?|schools?|colleges?|"
+    r"universit(?:y|ies)|hospitals?|boats?|ships?|vessels?|teams?|clubs?|bands?|newspapers?|"
+    r"magazines?|airlines?|agenc(?:y|ies)|contractors?|brands?|part(?:y|ies)|restaurants?|"
+    r"stores?|hotels?|churche?s?|streets?|songs?|albums?|films?|movies?|books?|"
+    r"manufacturers?|automakers?|carmakers?|networks?|languages?|countr(?:y|ies)|cit(?:y|ies)|"
+    r"towns?|states?|provinces?|islands?|rivers?"
+)
+_FRAMING = (
+    r"(?!(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|type|kind|sort|"
+    r"part|parts|sorts|kinds|types|of|the|a|an)\b)"
+)
+_ASKS_FOR_NAME = re.compile(
+    rf"^\W*(?:which\s+(?:{_FRAMING}[\w-]+\s+){{0,2}}?|what\s+(?:{_FRAMING}[\w-]+\s+)?)"
+    rf"(?P<thing>{_NAMED_THINGS})\b",
+    re.I,
+)
+
+
+_CALENDAR = re.compile(rf"(?:{_MONTHS}|{_DAYS})")
+
+
+def asked_name(question: str) -> str | None:
+    """The kind of thing a which-company (school, boat...) question asks to be named, as typed,
+    or None when it asks no such thing."""
+    match = _ASKS_FOR_NAME.search(question)
+    return match.group("thing").lower() if match else None
+
+
+def holds_new_name(text: str, question: str, names: frozenset[str] = frozenset()) -> bool:
+    """Whether a sentence holds a name the question lacks: a capitalised word past its first,
+    or a first word that the article's names hold or that opens a longer name."""
+    asked = {stem(w) for w in words(question)}
+    for match in re.finditer(r"(?<![\w’'])[A-Z][\w&’'.-]*(?:\s+[A-Z][\w&’'.-]*)*", text):
+        opening = match.start() == 0 or text[: match.start()].rstrip().endswith(("—", ":"))
+        first = match.group().split()[0].rstrip(".’'-")
+        if opening and not (
+            " " in match.group() or _bare(first) in names or re.search(r"\w[A-Z-]", first)
+        ):
+            continue
+        found = [w for w in words(match.group()) if w not in STOPWORDS]
+        if found and any(stem(w) not in asked for w in found) and not _CALENDAR.fullmatch(first):
+            return True
+    return False
+
+
 _CAP_WORD = r"(?:(?:[A-Z]\.){2,}|[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?:[’']s)?)"
 _NAME = re.compile(rf"(?<![\w.]){_CAP_WORD}(?:\s+{_CAP_WORD}){{0,7}}(?!\w)")
 _TITLE_WORDS = frozenset(

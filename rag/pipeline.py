@@ -32,8 +32,10 @@ from rag.answer_types import (
     AnswerType,
     Measure,
     asked_measure,
+    asked_name,
     find_highlight,
     holds_measure,
+    holds_new_name,
     known_names,
     question_anchors,
     question_people,
@@ -598,11 +600,13 @@ class Pipeline:
         # a who.) The figure sentences are ranked up already (`type_match`), so a top one
         # without a figure means none near the question has one.
         unmet_measure = self._unmet_measure(evidence, ranked)
+        unnamed = self._unnamed(evidence, ranked, self._document_context(doc_id)[1])
         certain_no = bool(
             evidence.coverage.missing_names
             or evidence.coverage.missing_focus
             or (evidence.kind is AnswerType.QUANTITY and ranked and ranked[0][0].type_match == 0)
             or unmet_measure is not None
+            or unnamed is not None
         )
         if ranked and confidence >= scorer.abstain_below and not certain_no:
             typed = evidence.kind in TYPED and ranked[0][0].type_match > 0
@@ -619,6 +623,7 @@ class Pipeline:
                 used is not Mode.BM25,
                 absent,
                 unmet_measure=unmet_measure,
+                unnamed=unnamed,
             )
             related = ranked[: self.answering.related_count]
             if related:
@@ -647,6 +652,19 @@ class Pipeline:
         if measure is None or holds_measure(ranked[0][0].sentence.text, measure):
             return None
         return measure
+
+    @staticmethod
+    def _unnamed(
+        evidence: Evidence, ranked: list[tuple[Candidate, float]], names: frozenset[str]
+    ) -> str | None:
+        """The thing a which-company (school, boat...) question asks to be named when its best
+        sentence names nothing new: "The repair will cost $41 million" names no company."""
+        thing = asked_name(evidence.question)
+        if thing is None or not ranked:
+            return None
+        return (
+            None if holds_new_name(ranked[0][0].sentence.text, evidence.question, names) else thing
+        )
 
     def replay(
         self, questions: list[str], doc_id: str | None = None, mode: Mode | None = None
