@@ -139,6 +139,8 @@ def abstention_reason(
         return f"It never mentions {shown}."
     if coverage.missing_focus_shown:
         return f"It never mentions the {coverage.missing_focus_shown}."
+    if coverage.missing_role:
+        return f"It never mentions a {coverage.missing_role}."
     if absent_person:
         return f"Its sentences that come closest do not involve {absent_person}."
     if kind in _TYPED_KINDS and not any(c.type_match > 0 for c, _ in ranked[:type_window]):

@@ -133,6 +133,16 @@ class Coverage:
     terms: tuple[Term, ...]
     missing: tuple[Term, ...]
     focus: str | None = None
+    role: str | None = None
+
+    @property
+    def missing_role(self) -> str | None:
+        """The role a who-is-X's-role question asks about ("finance minister") when the article
+        never uses one of its words."""
+        if self.role is None:
+            return None
+        absent = {t.word for t in self.missing}
+        return self.role if any(w in absent for w in words(self.role)) else None
 
     @property
     def missing_focus(self) -> str | None:
@@ -297,7 +307,7 @@ def check_coverage(
         ):
             continue
         missing.append(term)
-    return Coverage(tuple(terms), tuple(missing), question_focus(question))
+    return Coverage(tuple(terms), tuple(missing), question_focus(question), question_role(question))
 
 
 # "What is the population of Gyeongju?", "What's the exchange rate of ...": the noun before
@@ -345,6 +355,21 @@ def question_focus(question: str) -> str | None:
     found = words(match.group(1))
     word = found[0] if found else ""
     return word if word and word not in _NOT_FOCUS and word not in STOPWORDS else None
+
+
+# "Who is Japan's finance minister?": a role held by someone the question's possessor names.
+# Only this form: "the ruler of China" is often answered by a title the question does not use.
+_ROLE = re.compile(
+    r"^\W*(?i:who(?:['’]s| is| was| are| were| will be| has been))\s+(?:(?:the|a|an)\s+)?"
+    r"(?:[A-Z][\w.-]*\s+)*[A-Z][\w.-]*['’]s\s+(?:(?i:current|new|former|present)\s+)?"
+    r"(?P<role>(?:[a-z][\w-]*\s+){0,2}?[a-z][\w-]*)\s*\??\s*$"
+)
+
+
+def question_role(question: str) -> str | None:
+    """The role a who-is-X's-role question asks about ("transport director"), when it has one."""
+    match = _ROLE.search(question.strip())
+    return match.group("role") if match else None
 
 
 def terms_to_embed(question: str, vocabulary: Vocabulary) -> list[str]:

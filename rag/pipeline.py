@@ -604,6 +604,7 @@ class Pipeline:
         certain_no = bool(
             evidence.coverage.missing_names
             or evidence.coverage.missing_focus
+            or evidence.coverage.missing_role
             or (evidence.kind is AnswerType.QUANTITY and ranked and ranked[0][0].type_match == 0)
             or unmet_measure is not None
             or unnamed is not None

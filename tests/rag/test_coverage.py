@@ -10,7 +10,7 @@ from index.documents import load_documents, parse_document
 from index.store import BuildConfig
 from rag.answer import abstention_reason
 from rag.answer_types import question_type
-from rag.coverage import Vocabulary, check_coverage, key_terms
+from rag.coverage import Vocabulary, check_coverage, key_terms, question_role
 from rag.pipeline import Pipeline
 from tests.conftest import SEEDS
 
@@ -77,3 +77,28 @@ def test_abstention_names_the_missing_thing_as_typed(seed_pipeline, question, re
 )
 def test_abstention_keeps_the_readers_case(small_pipeline, question, reason):
     assert reason_for(small_pipeline, question) == reason
+
+
+@pytest.mark.parametrize(
+    ("question", "role"),
+    [
+        ("Who is Oakport's transport director?", "transport director"),
+        ("Who was Chopin's physician?", "physician"),
+        ("Who is Japan's new leader?", "leader"),
+        ("Who was the ruler of China in 677?", None),
+        ("Who met the ministers?", None),
+    ],
+)
+def test_the_role_a_who_question_asks_about(question, role):
+    assert question_role(question) == role
+
+
+def test_a_role_the_article_never_mentions_is_an_abstention(small_pipeline):
+    result = small_pipeline.ask("Who is Korea's finance minister?")
+    assert not result.answer.answered
+    assert result.abstention == "It never mentions a finance minister."
+
+
+def test_a_role_the_article_mentions_is_not_missing():
+    vocabulary = Vocabulary(["officials", "korea", "ministers", "met"], None)
+    assert check_coverage("Who is Korea's minister?", vocabulary).missing_role is None
