@@ -138,6 +138,8 @@ class Measure(StrEnum):
     DURATION = "length of time"
     AGE = "age"
     SHARE = "share"
+    RATE = "rate"
+    AMOUNT = "figure"
     COUNT = "count"
 
 
@@ -167,6 +169,21 @@ _ASKS_FOR_MEASURE: list[tuple[re.Pattern[str], Measure]] = [
         ),
         Measure.SHARE,
     ),
+    (
+        re.compile(
+            r"\bwhat(?:['’]s| is| was| are| were| will be)? (?:the |its |their )?(?:[\w-]+ ){0,2}rates?\b",
+            re.I,
+        ),
+        Measure.RATE,
+    ),
+    (
+        re.compile(
+            r"\bwhat(?:['’]s| is| was| will be) (?:the |its |their )?(?:[\w-]+ ){0,2}(?:limit|threshold|"
+            r"ceiling|cap|minimum|maximum|population|total|capacity|turnout|attendance|salary)\b",
+            re.I,
+        ),
+        Measure.AMOUNT,
+    ),
     (re.compile(r"\bhow many\b", re.I), Measure.COUNT),
 ]
 _BETWEEN_DATES = re.compile(
@@ -191,11 +208,21 @@ _FOUNDED = re.compile(
     r"opened|dat(?:e|es|ed|ing))\b|\b(?:1[0-9]|20)\d{2}s?\b|\b\d{3}0s\b",
     re.I,
 )
+_NOT_AGE = re.compile(
+    r"[$£€¥₩%]|\b(?:percent|per cent|million|billion|trillion|seconds?|minutes?|hours?|days?|"
+    r"weeks?|months?|miles?|km|kilomet(?:er|re)s?|times)\b",
+    re.I,
+)
 # A figure that names a day or a year, not a number of things: "on February 10", "in 1998".
 _DAY_OR_YEAR = re.compile(
     rf"\b(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}})?|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\b"
     r"|\b(?:in|since|by|from|until|till|of|between|during|before|after|and|to)\s+(?:1[0-9]|20)\d{2}s?\b"
 )
+
+
+def _could_be_age(figure: str) -> bool:
+    digits = re.search(r"\d[\d,]*", figure)
+    return digits is None or int(digits.group().replace(",", "")) <= 150
 
 
 def asked_measure(question: str) -> Measure | None:
@@ -216,9 +243,14 @@ def holds_measure(text: str, measure: Measure) -> bool:
     if measure is Measure.MONEY:
         return holds_money(text)
     if measure is Measure.AGE:
-        # An age is often a bare figure ("at 20 he dropped out", "in their fifties").
-        return bool(_QUANTITY.search(text) or _FOUNDED.search(text))
-    if measure is Measure.COUNT:
+        # An age is often a bare figure ("at 20 he dropped out", "in their fifties"), but
+        # not a sum, a share or a span of weeks ("close for six weeks").
+        undated = _DAY_OR_YEAR.sub(" ", text)
+        return bool(_FOUNDED.search(text)) or any(
+            not _NOT_AGE.search(undated[m.start() : m.end() + 12]) and _could_be_age(m.group())
+            for m in _QUANTITY.finditer(undated)
+        )
+    if measure in (Measure.COUNT, Measure.AMOUNT, Measure.RATE):
         return bool(_QUANTITY.search(_DAY_OR_YEAR.sub(" ", text)))
     return bool(_HOLDS_MEASURE[measure].search(text))
 

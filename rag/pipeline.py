@@ -647,9 +647,7 @@ class Pipeline:
         """What a how-much or how-many question measures that its best sentence does not give:
         "over 300 workers" does not say what Hyundai invested, "20 minutes" is not how many
         miles, "on February 10" is not how many votes."""
-        if evidence.kind is not AnswerType.QUANTITY or not ranked:
-            return None
-        measure = asked_measure(evidence.question)
+        measure = asked_measure(evidence.question) if ranked else None
         if measure is None or holds_measure(ranked[0][0].sentence.text, measure):
             return None
         return measure
