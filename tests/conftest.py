@@ -35,6 +35,16 @@ ARTICLE = SEEDS / "trump-asia-tour-south-korea.txt"
 ARTIFACTS = ROOT / "test-artifacts"
 
 
+def article_pipeline(doc_id: str, text: str, embedder):
+    """A pipeline over one short article, indexed in memory with the real model."""
+    from index.build import build_index
+    from index.documents import parse_document
+    from index.store import BuildConfig
+    from rag.pipeline import Pipeline
+
+    return Pipeline(build_index([parse_document(doc_id, text)], embedder, BuildConfig()), embedder)
+
+
 @pytest.fixture(scope="session")
 def embedder():
     """The bundled all-MiniLM-L6-v2, loaded once."""

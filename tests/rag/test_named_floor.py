@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from index.build import build_index
-from index.documents import parse_document
-from index.store import BuildConfig
 from rag.answer_types import asked_name, holds_new_name
 from rag.pipeline import Pipeline
+from tests.conftest import article_pipeline
 
 ARTICLE = (
     "Harbor works\n\n"
@@ -22,9 +20,7 @@ ARTICLE = (
 
 @pytest.fixture(scope="module")
 def pipeline(embedder) -> Pipeline:
-    return Pipeline(
-        build_index([parse_document("harbor", ARTICLE)], embedder, BuildConfig()), embedder
-    )
+    return article_pipeline("harbor", ARTICLE, embedder)
 
 
 def test_a_name_asked_for_and_not_given_is_an_abstention(pipeline) -> None:

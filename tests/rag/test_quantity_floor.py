@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import pytest
 
-from index.build import build_index
-from index.documents import parse_document
-from index.store import BuildConfig
 from rag.answer_types import (
     AnswerType,
     Measure,
@@ -20,6 +17,7 @@ from rag.answer_types import (
     holds_money,
 )
 from rag.pipeline import Pipeline
+from tests.conftest import article_pipeline
 
 ARTICLE = (
     "Library reopens\n\n"
@@ -41,16 +39,12 @@ FERRY = (
 
 @pytest.fixture(scope="module")
 def pipeline(embedder) -> Pipeline:
-    return Pipeline(
-        build_index([parse_document("library", ARTICLE)], embedder, BuildConfig()), embedder
-    )
+    return article_pipeline("library", ARTICLE, embedder)
 
 
 @pytest.fixture(scope="module")
 def ferry(embedder) -> Pipeline:
-    return Pipeline(
-        build_index([parse_document("ferry", FERRY)], embedder, BuildConfig()), embedder
-    )
+    return article_pipeline("ferry", FERRY, embedder)
 
 
 def test_a_figure_asked_for_and_given_is_answered(pipeline) -> None:
