@@ -160,13 +160,16 @@ def rows(report: dict[str, Any]) -> list[dict[str, Any]]:
     """Every figure beside its BM25-only baseline, the ratio, and the issue's target."""
     out = _Rows()
     sections = report["sections"]
-    adders = (("cold", _cold), ("build", _build), ("latency", _latency), ("http", _http))
-    for name, add in (
-        *adders,
+    adders = (
+        ("cold", _cold),
+        ("build", _build),
+        ("latency", _latency),
+        ("http", _http),
         ("updates", update_rows),
         ("stores", store_rows),
         ("models", _models),
-    ):
+    )
+    for name, add in adders:
         if name in sections:
             add(out, sections[name])
     return out.rows

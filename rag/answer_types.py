@@ -196,14 +196,15 @@ _HOLDS_MEASURE: dict[Measure, re.Pattern[str]] = {
         re.I,
     ),
     Measure.SHARE: re.compile(
-        r"\d\s?%|\bper\s?cent\b|\bpercentage\b|\b\w+-(?:half|third|quarter|\w+ths?)\b|\b(?:half|halves|third|thirds|quarters?|fifths?|"
-        r"tenths?|majority|minority|most|all|none|every|whole|entire)\b|\bone in\b|\bout of\b",
+        r"\d\s?%|\bper\s?cent\b|\bpercentage\b|\b\w+-(?:half|third|quarter|\w+ths?)\b"
+        r"|\b(?:half|halves|third|thirds|quarters?|fifths?|tenths?|majority|minority|most|all|"
+        r"none|every|whole|entire)\b|\bone in\b|\bout of\b",
         re.I,
     ),
 }
 
 
-_FOUNDED = re.compile(
+_AGE_WORDS = re.compile(
     r"\b(?:years?|year-old|aged?|centur(?:y|ies)|decades?|old|born|built|founded|established|"
     r"opened|dat(?:e|es|ed|ing))\b|\b(?:1[0-9]|20)\d{2}s?\b|\b\d{3}0s\b",
     re.I,
@@ -215,7 +216,8 @@ _NOT_AGE = re.compile(
 )
 # A figure that names a day or a year, not a number of things: "on February 10", "in 1998".
 _DAY_OR_YEAR = re.compile(
-    rf"\b(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}})?|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\b"
+    rf"\b(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}})?"
+    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\b"
     r"|\b(?:in|since|by|from|until|till|of|between|during|before|after|and|to)\s+(?:1[0-9]|20)\d{2}s?\b"
 )
 
@@ -246,13 +248,21 @@ def holds_measure(text: str, measure: Measure) -> bool:
         # An age is often a bare figure ("at 20 he dropped out", "in their fifties"), but
         # not a sum, a share or a span of weeks ("close for six weeks").
         undated = _DAY_OR_YEAR.sub(" ", text)
-        return bool(_FOUNDED.search(text)) or any(
+        return bool(_AGE_WORDS.search(text)) or any(
             not _NOT_AGE.search(undated[m.start() : m.end() + 12]) and _could_be_age(m.group())
             for m in _QUANTITY.finditer(undated)
         )
     if measure in (Measure.COUNT, Measure.AMOUNT, Measure.RATE):
         return bool(_QUANTITY.search(_DAY_OR_YEAR.sub(" ", text)))
     return bool(_HOLDS_MEASURE[measure].search(text))
+
+
+def unmet_measure(question: str, sentence: str) -> Measure | None:
+    """What a question measures that `sentence` (the one it would be answered with) does
+    not give: "over 300 workers" is not what Hyundai invested, "20 minutes" not how many
+    miles, "on February 10" not how many votes. None when it gives it or nothing is asked."""
+    measure = asked_measure(question)
+    return None if measure is None or holds_measure(sentence, measure) else measure
 
 
 # "Which company will do the repair?" asks for a name: "The repair will cost $41 million"
@@ -301,6 +311,13 @@ def holds_new_name(text: str, question: str, names: frozenset[str] = frozenset()
         if found and any(stem(w) not in asked for w in found) and not _CALENDAR.fullmatch(first):
             return True
     return False
+
+
+def unnamed(question: str, sentence: str, names: frozenset[str] = frozenset()) -> str | None:
+    """The thing a which-company (school, boat...) question asks to be named when `sentence`
+    names nothing new ("The repair will cost $41 million" names no company), else None."""
+    thing = asked_name(question)
+    return None if thing is None or holds_new_name(sentence, question, names) else thing
 
 
 _CAP_WORD = r"(?:(?:[A-Z]\.){2,}|[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?:[’']s)?)"

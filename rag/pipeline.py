@@ -30,16 +30,13 @@ from rag.answer import (
 )
 from rag.answer_types import (
     AnswerType,
-    Measure,
-    asked_measure,
-    asked_name,
     find_highlight,
-    holds_measure,
-    holds_new_name,
     known_names,
     question_anchors,
     question_people,
     question_type,
+    unmet_measure,
+    unnamed,
 )
 from rag.conversation import Followup, Turn, contextualize
 from rag.coverage import Coverage, Vocabulary, check_coverage, key_terms, terms_to_embed
@@ -105,6 +102,7 @@ class Evidence:
     coverage: Coverage
     followup: bool
     absent: tuple[str | None, ...]  # per candidate: a person the question names it lacks
+    names: frozenset[str]  # the article's personal names (`known_names`)
 
 
 def clean_question(question: object, max_chars: int) -> str:
@@ -542,6 +540,7 @@ class Pipeline:
             coverage=coverage,
             followup=followup.question != text or followup.context != text,
             absent=absent,
+            names=names,
         )
 
     @staticmethod
@@ -593,21 +592,22 @@ class Pipeline:
             key=lambda i: (-logits[i], evidence.candidates[i].sentence.id),
         )
         ranked = [(evidence.candidates[i], float(probabilities[i])) for i in order]
-        # A question naming what the article never mentions, or asking how much or how many
-        # when the sentence it would be answered with holds no figure, cannot be answered from
-        # it, whatever the scores: the scorer weighs these signs, and they are also a floor.
-        # (Not for "when" or "who": "in times of crisis" answers a when, "immigration agents"
-        # a who.) The figure sentences are ranked up already (`type_match`), so a top one
-        # without a figure means none near the question has one.
-        unmet_measure = self._unmet_measure(evidence, ranked)
-        unnamed = self._unnamed(evidence, ranked, self._document_context(doc_id)[1])
+        # A question naming what the article never mentions, or asking for a figure, a kind of
+        # figure (miles, a sum of money) or a name that the sentence it would be answered with
+        # does not give, cannot be answered from it, whatever the scores: the scorer weighs
+        # these signs, and they are also a floor. (Not for "when" or "who": "in times of
+        # crisis" answers a when, "immigration agents" a who.) The figure sentences are ranked
+        # up already (`type_match`), so a top one without a figure means none near has one.
+        top = ranked[0][0].sentence.text if ranked else None
+        measure = unmet_measure(evidence.question, top) if top else None
+        thing = unnamed(evidence.question, top, evidence.names) if top else None
         certain_no = bool(
             evidence.coverage.missing_names
             or evidence.coverage.missing_focus
             or evidence.coverage.missing_role
             or (evidence.kind is AnswerType.QUANTITY and ranked and ranked[0][0].type_match == 0)
-            or unmet_measure is not None
-            or unnamed is not None
+            or measure is not None
+            or thing is not None
         )
         if ranked and confidence >= scorer.abstain_below and not certain_no:
             typed = evidence.kind in TYPED and ranked[0][0].type_match > 0
@@ -623,8 +623,8 @@ class Pipeline:
                 evidence.kind,
                 used is not Mode.BM25,
                 absent,
-                unmet_measure=unmet_measure,
-                unnamed=unnamed,
+                unmet_measure=measure,
+                unnamed=thing,
             )
             related = ranked[: self.answering.related_count]
             if related:
@@ -641,29 +641,6 @@ class Pipeline:
         )
         self._answers.put(key, result)
         return result
-
-    @staticmethod
-    def _unmet_measure(evidence: Evidence, ranked: list[tuple[Candidate, float]]) -> Measure | None:
-        """What a how-much or how-many question measures that its best sentence does not give:
-        "over 300 workers" does not say what Hyundai invested, "20 minutes" is not how many
-        miles, "on February 10" is not how many votes."""
-        measure = asked_measure(evidence.question) if ranked else None
-        if measure is None or holds_measure(ranked[0][0].sentence.text, measure):
-            return None
-        return measure
-
-    @staticmethod
-    def _unnamed(
-        evidence: Evidence, ranked: list[tuple[Candidate, float]], names: frozenset[str]
-    ) -> str | None:
-        """The thing a which-company (school, boat...) question asks to be named when its best
-        sentence names nothing new: "The repair will cost $41 million" names no company."""
-        thing = asked_name(evidence.question)
-        if thing is None or not ranked:
-            return None
-        return (
-            None if holds_new_name(ranked[0][0].sentence.text, evidence.question, names) else thing
-        )
 
     def replay(
         self, questions: list[str], doc_id: str | None = None, mode: Mode | None = None
