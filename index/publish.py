@@ -80,10 +80,11 @@ def publish(
     store: ArchiveStore, document: Document, embedder: Embedder | None, config: BuildConfig
 ) -> ArchiveState:
     """Add or replace one article: embed it, then commit it as its current revision."""
-    current = store.state().articles.get(document.id)
-    meta = meta_for(embedder, config)
+    state = store.state()
+    current = state.articles.get(document.id)
     if current is not None and current.revision == document.sha256:
-        return store.state()  # the same text: nothing to embed, nothing changes
+        return state  # the same text: nothing to embed, nothing changes
+    meta = meta_for(embedder, config)
     return store.commit(build_segments([document], embedder, config), [], meta)
 
 
