@@ -19,7 +19,6 @@ evaluation and the exported encoder) so each module stays one concept.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -36,6 +35,7 @@ from index.errors import (
     RevisionGoneError,
 )
 from index.segment import Segment
+from index.store import exclusive_lock
 
 FORMAT = "footnote-archive"
 FORMAT_VERSION = 1
@@ -161,12 +161,8 @@ class FileStore:
     @contextlib.contextmanager
     def _lock(self) -> Iterator[None]:
         self.root.mkdir(parents=True, exist_ok=True)
-        with (self.root / ".lock").open("w") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        with exclusive_lock(self.root / ".lock"):
+            yield
 
     def commit(
         self, puts: Sequence[Segment], removes: Sequence[str], meta: ArchiveMeta

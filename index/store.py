@@ -140,16 +140,23 @@ def sha256_file(path: Path) -> str:
 
 
 @contextlib.contextmanager
-def build_lock(index_dir: Path) -> Iterator[None]:
-    """Serialise builds of one index folder across processes."""
-    _check_target(index_dir)  # before the lock file, so a foreign folder gets nothing of ours
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with (index_dir / ".lock").open("w") as handle:
+def exclusive_lock(lock_file: Path) -> Iterator[None]:
+    """Hold an exclusive flock on `lock_file` (created if missing) across processes."""
+    with lock_file.open("w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """Serialise builds of one index folder across processes."""
+    _check_target(index_dir)  # before the lock file, so a foreign folder gets nothing of ours
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with exclusive_lock(index_dir / ".lock"):
+        yield
 
 
 def _is_ours(name: str) -> bool:
