@@ -217,8 +217,7 @@ class FileStore:
                     "meta": meta.to_dict(),
                     "articles": articles,
                 }
-                payload = json.dumps(manifest, ensure_ascii=False, separators=(",", ":"))
-                _write_atomic(self._manifest, payload.encode("utf-8"))
+                self._write_manifest(manifest)
                 self._delete_unlisted(articles)
             self._seen = None
             return self.state()
@@ -238,12 +237,16 @@ class FileStore:
                 len(v) for v in articles.values()
             )
             if dropped:
-                data = {**data, "articles": articles, "generation": int(data["generation"]) + 1}
-                payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-                _write_atomic(self._manifest, payload.encode("utf-8"))
+                self._write_manifest(
+                    {**data, "articles": articles, "generation": int(data["generation"]) + 1}
+                )
             self._delete_unlisted(articles)
             self._seen = None
             return dropped
+
+    def _write_manifest(self, manifest: dict[str, Any]) -> None:
+        payload = json.dumps(manifest, ensure_ascii=False, separators=(",", ":"))
+        _write_atomic(self._manifest, payload.encode("utf-8"))
 
     def _delete_unlisted(self, articles: dict[str, list[dict[str, Any]]]) -> None:
         """Remove segment files (and temporary files of killed commits) no revision lists."""
