@@ -68,7 +68,6 @@ def stores_section(plan: argparse.Namespace, index: Path, progress: Progress) ->
     from index.pg import migrations
     from index.pg.local_server import LocalPostgres
     from index.pg.store import PostgresStore
-    from index.publish import article_document, publish
     from index.segment import split_index
     from index.store import load_index
 
@@ -121,7 +120,7 @@ def stores_section(plan: argparse.Namespace, index: Path, progress: Progress) ->
             measured["scoped_ms"] = percentiles(scoped)
             measured["archive_wide_ms"] = percentiles(whole)
             measured["publish_to_answerable_s"] = _publish_to_answerable(
-                store, name, server.dsn, folder_dir, settings, embedder, publish, article_document
+                store, name, server.dsn, folder_dir, settings, embedder
             )
             measured["http"] = _http(plan, index, name, server.dsn, folder_dir, doc)
             result[name] = measured
@@ -133,12 +132,13 @@ def stores_section(plan: argparse.Namespace, index: Path, progress: Progress) ->
     return result
 
 
-def _publish_to_answerable(store, name, dsn, folder_dir, settings, embedder, publish, make_doc):
+def _publish_to_answerable(store, name, dsn, folder_dir, settings, embedder):
     """Seconds from the publish call on one replica to an answer on another, median of 3."""
     from footnote.live import LiveArchive
     from footnote.runtime import pipeline_factory
     from index.filestore import FileStore
     from index.pg.store import PostgresStore
+    from index.publish import article_document, publish
     from rag.errors import UnknownDocumentError
 
     other = PostgresStore(dsn) if name == "postgres" else FileStore(folder_dir, 86_400)
@@ -147,7 +147,7 @@ def _publish_to_answerable(store, name, dsn, folder_dir, settings, embedder, pub
         reader.attach_embedder(embedder)
     times = []
     for i in range(3):
-        doc = make_doc(f"bench-new-{i}", f"Bridge repair {i}", NEW_TEXT.format(n=40 + i))
+        doc = article_document(f"bench-new-{i}", f"Bridge repair {i}", NEW_TEXT.format(n=40 + i))
         began = time.perf_counter()
         publish(store, doc, embedder, settings.build_config())
         while True:

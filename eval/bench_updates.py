@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import statistics
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ REPEATS = 3
 
 def updates_section(plan: argparse.Namespace, index: Path, progress: Progress) -> dict[str, Any]:
     """Time adding one article and rebuilding after one change, beside the full build."""
-    from eval.bench import SEED, _env, run_measured
+    from eval.bench import SEED, _env, _median_of, run_measured
 
     count = max(c for c in plan.corpora) if plan.corpora else 1000
     count = max(count, 10)
@@ -57,19 +56,11 @@ def updates_section(plan: argparse.Namespace, index: Path, progress: Progress) -
     target.write_text(original, encoding="utf-8")
     bar.close()
     shutil.rmtree(folder, ignore_errors=True)  # gigabytes of vectors at 1,000 articles
-
-    def median(runs: list[dict[str, Any]]) -> dict[str, Any]:
-        return {
-            "seconds": round(statistics.median(r["seconds"] for r in runs), 3),
-            "peak_rss_mb": statistics.median(r["peak_rss_mb"] for r in runs),
-            "runs": [r["seconds"] for r in runs],
-        }
-
     return {
         "articles": count,
         "full_build": {k: full[k] for k in ("seconds", "peak_rss_mb")},
-        "add_one": median(adds),
-        "rebuild_one_changed": median(rebuilds),
+        "add_one": _median_of(adds),
+        "rebuild_one_changed": _median_of(rebuilds),
     }
 
 

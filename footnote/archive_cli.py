@@ -54,9 +54,10 @@ def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
         document = dataclasses.replace(document, id=check_doc_id(args.doc_id))
     else:
         check_doc_id(document.id)
-    meta = store.state().meta
+    archived = store.state()
+    meta = archived.meta
     embedder = load_embedder(settings) if meta is not None and meta.model_name else None
-    before = store.state().articles.get(document.id)
+    before = archived.articles.get(document.id)
     started = time.perf_counter()
     state = publish(store, document, embedder, settings.build_config())
     record = state.articles[document.id]

@@ -26,22 +26,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action.set_defaults(run=run)
 
 
-def _dsn(args: argparse.Namespace, settings: Settings) -> str | None:
-    """The database to use, or None after saying how to name one."""
-    if args.store:
-        return str(args.store)
-    if settings.store is not None:
-        return settings.store.get_secret_value()
-    print("no database: set FOOTNOTE_STORE=postgresql://... or pass --store")
-    return None
-
-
-def _connect(dsn: str, settings: Settings):
+def _connect(args: argparse.Namespace, settings: Settings):
+    """A connection to the database `--store` or FOOTNOTE_STORE names."""
     import psycopg
 
-    from index.errors import ArchiveUnavailableError
+    from index.errors import ArchiveError, ArchiveUnavailableError
     from index.pg.store import redact
 
+    if args.store:
+        dsn = str(args.store)
+    elif settings.store is not None:
+        dsn = settings.store.get_secret_value()
+    else:
+        raise ArchiveError("no database: set FOOTNOTE_STORE=postgresql://... or pass --store")
     try:
         return psycopg.connect(dsn, connect_timeout=max(int(settings.store_timeout_seconds), 1))
     except psycopg.OperationalError as exc:
@@ -54,10 +51,7 @@ def cmd_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     """Bring the database's schema to the version this Footnote reads."""
     from index.pg import migrations
 
-    dsn = _dsn(args, settings)
-    if dsn is None:
-        return 2
-    with _connect(dsn, settings) as conn:
+    with _connect(args, settings) as conn:
         applied = migrations.upgrade(conn)
         version = migrations.applied_version(conn)
     done = ", ".join(str(v) for v in applied) if applied else "none (already current)"
@@ -69,10 +63,7 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     """Print where the schema stands; exit 1 when it is not the version this code reads."""
     from index.pg import migrations
 
-    dsn = _dsn(args, settings)
-    if dsn is None:
-        return 2
-    with _connect(dsn, settings) as conn:
+    with _connect(args, settings) as conn:
         status = migrations.status(conn)
     print(f"schema version {status.applied}; this Footnote reads version {status.wanted}")
     if status.applied < status.wanted:

@@ -206,27 +206,31 @@ def build_and_save(
     documents = load_documents(sources)
     with build_lock(index_dir):
         stages = _build_stages(progress, index_dir, embedder)
-        index = _build(documents, embedder, config, stages, index_dir)
-        index.roots = [str(p.resolve()) for p in sources]
+        index = _build(documents, sources, embedder, config, stages, index_dir)
         _save(index, index_dir, embedder, stages)
     return load_index(index_dir)
 
 
 def _build(
     documents: list[Document],
+    sources: list[Path],
     embedder: Embedder | None,
     config: BuildConfig,
     stages: Stages,
     index_dir: Path,
 ) -> Index:
-    """Build the index of `documents`, re-embedding only those the previous build of
-    `index_dir` lacks or holds with another text (index.incremental)."""
+    """Build the index of `documents` (read from `sources`, which it records as its
+    roots), re-embedding only those the previous build of `index_dir` lacks or holds with
+    another text (index.incremental)."""
     from index.incremental import build_reusing, reusable_segments
 
     reusable = reusable_segments(index_dir, embedder, config, _gives_tokens(embedder))
     if not reusable:
-        return build_index(documents, embedder, config, stages)
-    return build_reusing(documents, embedder, config, reusable, stages)
+        index = build_index(documents, embedder, config, stages)
+    else:
+        index = build_reusing(documents, embedder, config, reusable, stages)
+    index.roots = [str(p.resolve()) for p in sources]
+    return index
 
 
 def _rebuild_reason(
@@ -286,7 +290,6 @@ def ensure_index(
         log.info("building the index at %s because %s", index_dir, reason)
         stages = _build_stages(progress, index_dir, embedder)
         stages.progress.note(f"the index at {index_dir} is built because {reason}")
-        index = _build(documents, embedder, config, stages, index_dir)
-        index.roots = [str(p.resolve()) for p in sources]
+        index = _build(documents, sources, embedder, config, stages, index_dir)
         _save(index, index_dir, embedder, stages)
     return load_index(index_dir)

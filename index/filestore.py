@@ -19,7 +19,6 @@ evaluation and the exported encoder) so each module stays one concept.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -36,6 +35,7 @@ from index.errors import (
     RevisionGoneError,
 )
 from index.segment import Segment
+from index.store import exclusive_lock
 
 FORMAT = "footnote-archive"
 FORMAT_VERSION = 1
@@ -161,12 +161,8 @@ class FileStore:
     @contextlib.contextmanager
     def _lock(self) -> Iterator[None]:
         self.root.mkdir(parents=True, exist_ok=True)
-        with (self.root / ".lock").open("w") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        with exclusive_lock(self.root / ".lock"):
+            yield
 
     def commit(
         self, puts: Sequence[Segment], removes: Sequence[str], meta: ArchiveMeta
@@ -221,8 +217,7 @@ class FileStore:
                     "meta": meta.to_dict(),
                     "articles": articles,
                 }
-                payload = json.dumps(manifest, ensure_ascii=False, separators=(",", ":"))
-                _write_atomic(self._manifest, payload.encode("utf-8"))
+                self._write_manifest(manifest)
                 self._delete_unlisted(articles)
             self._seen = None
             return self.state()
@@ -242,12 +237,16 @@ class FileStore:
                 len(v) for v in articles.values()
             )
             if dropped:
-                data = {**data, "articles": articles, "generation": int(data["generation"]) + 1}
-                payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-                _write_atomic(self._manifest, payload.encode("utf-8"))
+                self._write_manifest(
+                    {**data, "articles": articles, "generation": int(data["generation"]) + 1}
+                )
             self._delete_unlisted(articles)
             self._seen = None
             return dropped
+
+    def _write_manifest(self, manifest: dict[str, Any]) -> None:
+        payload = json.dumps(manifest, ensure_ascii=False, separators=(",", ":"))
+        _write_atomic(self._manifest, payload.encode("utf-8"))
 
     def _delete_unlisted(self, articles: dict[str, list[dict[str, Any]]]) -> None:
         """Remove segment files (and temporary files of killed commits) no revision lists."""

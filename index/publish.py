@@ -80,10 +80,11 @@ def publish(
     store: ArchiveStore, document: Document, embedder: Embedder | None, config: BuildConfig
 ) -> ArchiveState:
     """Add or replace one article: embed it, then commit it as its current revision."""
-    current = store.state().articles.get(document.id)
-    meta = meta_for(embedder, config)
+    state = store.state()
+    current = state.articles.get(document.id)
     if current is not None and current.revision == document.sha256:
-        return store.state()  # the same text: nothing to embed, nothing changes
+        return state  # the same text: nothing to embed, nothing changes
+    meta = meta_for(embedder, config)
     return store.commit(build_segments([document], embedder, config), [], meta)
 
 
@@ -146,6 +147,8 @@ def sync_index(
         for doc_id, record in state.articles.items()
         if doc_id not in in_index and owned_by(record.source, roots)
     ]
+    # Counted before articles embedded again join `puts`: those are not the index's.
+    unchanged = len(segments) - len(puts)
     kept = [d for d in state.articles if d not in in_index and d not in removes]
     if other_model and kept:
         if reembed is None:
@@ -164,5 +167,5 @@ def sync_index(
         added=added,
         replaced=[s.doc_id for s in puts if s.doc_id in state.articles],
         removed=removes,
-        unchanged=len(segments) - len(puts),
+        unchanged=unchanged,
     )

@@ -27,7 +27,7 @@ from index.documents import Document
 from index.embeddings import Embedder
 from index.errors import IndexCorruptError
 from index.sentences import Sentence
-from index.store import BuildConfig, Index
+from index.store import BuildConfig, Index, row_pointers
 from index.tokens import STOPWORDS, words
 
 SEGMENT_VERSION = 1
@@ -197,9 +197,7 @@ def _slice(
     if index.has_token_vectors and index.token_spans is not None:
         assert index.token_offsets is not None and index.token_vectors is not None
         pieces = [(int(index.token_offsets[r]), int(index.token_offsets[r + 1])) for r in s_rows]
-        counts = np.array([b - a for a, b in pieces], dtype=np.int64)
-        token_offsets = np.zeros(len(pieces) + 1, dtype=np.int64)
-        np.cumsum(counts, out=token_offsets[1:])
+        token_offsets = row_pointers([b - a for a, b in pieces])
         picked = np.concatenate([np.arange(a, b) for a, b in pieces]) if pieces else np.zeros(0)
         picked = picked.astype(np.int64)
         token_vectors = np.asarray(index.token_vectors[picked])

@@ -26,7 +26,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,13 +112,23 @@ class Index:
         return TokenVectors(vectors, np.array(self.token_spans[start:end], dtype=np.int32))
 
 
+def row_pointers(counts: Sequence[int]) -> np.ndarray:
+    """The int64 row pointers of sentences holding `counts` tokens each: sentence i's tokens
+    are rows `pointers[i]:pointers[i + 1]`.
+
+    >>> row_pointers([2, 0, 3]).tolist()
+    [0, 2, 2, 5]
+    """
+    pointers = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(np.asarray(counts, dtype=np.int64), out=pointers[1:])
+    return pointers
+
+
 def pack_token_vectors(
     per_sentence: list[TokenVectors], dimension: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One (total_tokens, dim) float16 array, its int64 row pointers and int32 spans."""
-    counts = np.array([len(t) for t in per_sentence], dtype=np.int64)
-    offsets = np.zeros(len(per_sentence) + 1, dtype=np.int64)
-    np.cumsum(counts, out=offsets[1:])
+    offsets = row_pointers([len(t) for t in per_sentence])
     if not per_sentence or not offsets[-1]:
         return (
             np.zeros((0, dimension), dtype=np.float16),
@@ -140,16 +150,23 @@ def sha256_file(path: Path) -> str:
 
 
 @contextlib.contextmanager
-def build_lock(index_dir: Path) -> Iterator[None]:
-    """Serialise builds of one index folder across processes."""
-    _check_target(index_dir)  # before the lock file, so a foreign folder gets nothing of ours
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with (index_dir / ".lock").open("w") as handle:
+def exclusive_lock(lock_file: Path) -> Iterator[None]:
+    """Hold an exclusive flock on `lock_file` (created if missing) across processes."""
+    with lock_file.open("w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """Serialise builds of one index folder across processes."""
+    _check_target(index_dir)  # before the lock file, so a foreign folder gets nothing of ours
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with exclusive_lock(index_dir / ".lock"):
+        yield
 
 
 def _is_ours(name: str) -> bool:

@@ -1,10 +1,11 @@
 """A throwaway PostgreSQL 15 server for tests and development, stopped by its process id.
 
 `LocalPostgres` runs `initdb` into a temporary folder, starts `postgres` on a free loopback
-port with its socket in that folder, waits until it accepts connections, and on `stop`
-sends SIGTERM to that one pid (then SIGKILL if it lingers) and removes the folder. PostgreSQL
-refuses to run as root, so as root every command runs as the `postgres` OS user (Debian's
-package creates it) and the folder is handed to that user.
+port with its socket in that folder, waits until it accepts connections; `stop` sends
+SIGINT (PostgreSQL's fast shutdown) to that one pid, then SIGKILL if it lingers, and
+`cleanup` (or leaving `with`) also removes the folder. PostgreSQL refuses to run as root,
+so as root every command runs as the `postgres` OS user (Debian's package creates it) and
+the folder is handed to that user.
 
     >>> with LocalPostgres() as server:  # doctest: +SKIP
     ...     print(server.dsn)

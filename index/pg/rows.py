@@ -19,6 +19,7 @@ from index.errors import IndexCorruptError
 from index.pg.codec import pack, stack, unpack
 from index.segment import Segment, revision_of
 from index.sentences import Sentence
+from index.store import row_pointers
 
 TEXT_SEARCH_CONFIG = "english"
 
@@ -142,11 +143,7 @@ def read_revision(conn: psycopg.Connection, doc_id: str, revision: str) -> Segme
     )
     token_offsets = token_vectors = token_spans = None
     if s_rows and all(r[6] is not None for r in s_rows):
-        import numpy as np
-
-        counts = np.array([r[6] for r in s_rows], dtype=np.int64)
-        token_offsets = np.zeros(len(s_rows) + 1, dtype=np.int64)
-        np.cumsum(counts, out=token_offsets[1:])
+        token_offsets = row_pointers([r[6] for r in s_rows])
         token_vectors = stack([r[7] for r in s_rows], "<f2", width)
         token_spans = stack([r[8] for r in s_rows], "<i4", 2)
     return Segment(

@@ -30,7 +30,6 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from index.archive import ArchiveMeta, ArchiveState, ArticleRecord, check_commit
 from index.errors import (
-    ArchiveMismatchError,
     ArchiveUnavailableError,
     ArticleNotFoundError,
     RevisionGoneError,
@@ -261,11 +260,6 @@ class PostgresStore:
         self, puts: Sequence[Segment], removes: Sequence[str], meta: ArchiveMeta
     ) -> ArchiveState:
         """Put and remove in one transaction (see index.archive.ArchiveStore.commit)."""
-        for segment in puts:
-            if segment.meta != meta:
-                raise ArchiveMismatchError(
-                    f"article {segment.doc_id!r} was built with other settings than the commit"
-                )
         blobs = {s.doc_id: hashlib.sha256(s.to_bytes()).hexdigest() for s in puts}
         with self._connection() as conn, conn.transaction():
             generation, old = conn.execute(

@@ -231,5 +231,6 @@ def test_a_change_of_settings_embeds_published_articles_again_and_loses_none(tmp
     state = store.state()
     assert set(state.articles) == {"ferry", first.documents[0].id}
     assert "ferry" in report.replaced and not report.removed
+    assert report.unchanged == 0  # every article of the index was embedded anew
     ferry = store.read_segment("ferry", state.articles["ferry"].revision)
     assert ferry.meta == state.meta and ferry.document.text == parse_document("ferry", FERRY).text
