@@ -54,7 +54,9 @@ def parse_document(doc_id: str, raw: str, source: str = "") -> Document:
     line_end = text.find("\n", lead)
     line_end = len(text) if line_end == -1 else line_end
     title = text[lead:line_end].strip()
-    digest = hashlib.sha256(raw.encode("utf-8")).hexdigest()
+    # The revision is the text the document holds: a CRLF copy of an article is the same
+    # revision, and a store that checks a revision against its text (PostgreSQL) agrees.
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return Document(
         id=doc_id,
         title=title,

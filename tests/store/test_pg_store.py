@@ -16,6 +16,7 @@ from footnote.settings import Settings
 from index.errors import ArticleNotFoundError, RevisionGoneError
 from index.filestore import FileStore
 from index.pg.store import PostgresStore
+from index.documents import parse_document
 from index.publish import article_document, build_segments
 from index.segment import ARRAY_FIELDS, split_index
 from index.store import BuildConfig, load_index
@@ -67,6 +68,18 @@ def test_a_segment_comes_back_from_its_rows_exactly(store, segments):
         assert back.vocabulary == segment.vocabulary
         for name in ARRAY_FIELDS:
             assert _arrays_equal(getattr(segment, name), getattr(back, name)), name
+
+
+def test_an_article_with_windows_line_endings_comes_back(store, segments, embedder):
+    # The revision is the hash of the text the document holds (its "\r\n" made "\n"), which
+    # is what the store checks the rows it reads against.
+    crlf = parse_document("crlf-article", "Ferry fares\r\n\r\nFares will be waived.\r\n")
+    assert (
+        crlf.sha256
+        == parse_document("crlf-article", "Ferry fares\n\nFares will be waived.\n").sha256
+    )
+    store.commit(build_segments([crlf], embedder, BuildConfig()), [], segments[0].meta)
+    assert store.read_segment(crlf.id, crlf.sha256).document.text == crlf.text
 
 
 def test_same_answers_as_the_folder_store(store, segments, embedder, tmp_path):
