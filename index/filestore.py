@@ -34,8 +34,8 @@ from index.errors import (
     IndexCorruptError,
     RevisionGoneError,
 )
+from index.locks import exclusive_lock
 from index.segment import Segment
-from index.store import exclusive_lock
 
 FORMAT = "footnote-archive"
 FORMAT_VERSION = 1

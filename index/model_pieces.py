@@ -19,8 +19,6 @@ it once, under a file lock.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import importlib.metadata
 import io
@@ -29,11 +27,11 @@ import os
 import shutil
 import uuid
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from index.errors import ModelCorruptError, ModelUnavailableError
+from index.locks import exclusive_lock
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,16 +314,6 @@ def assemble(paths: list[Path], folder: Path) -> Path:
     return folder
 
 
-@contextlib.contextmanager
-def _lock(cache_dir: Path) -> Iterator[None]:
-    with (cache_dir / ".assemble.lock").open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def ensure_assembled(cache_dir: Path, pieces: list[Path] | None = None) -> Path:
     """The assembled model folder under `cache_dir`, assembling it first if needed.
 
@@ -342,7 +330,7 @@ def ensure_assembled(cache_dir: Path, pieces: list[Path] | None = None) -> Path:
             f"cannot create the model folder {cache_dir} ({exc.strerror}); "
             "set FOOTNOTE_MODEL_CACHE to a writable folder"
         ) from exc
-    with _lock(cache_dir):
+    with exclusive_lock(cache_dir / ".assemble.lock"):
         if is_assembled(folder):
             return folder
         for stale in cache_dir.glob(f".tmp-{folder.name}-*"):

@@ -19,7 +19,6 @@ build that dies halfway leaves the previous index in place and usable.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -37,6 +36,7 @@ from index.chunks import Chunk
 from index.documents import Document
 from index.embeddings import TokenVectors
 from index.errors import IndexCorruptError, IndexMissingError, IndexStaleError
+from index.locks import exclusive_lock
 from index.sentences import SPLITTER_VERSION, Sentence
 
 FORMAT = "footnote-index"
@@ -147,17 +147,6 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-@contextlib.contextmanager
-def exclusive_lock(lock_file: Path) -> Iterator[None]:
-    """Hold an exclusive flock on `lock_file` (created if missing) across processes."""
-    with lock_file.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @contextlib.contextmanager

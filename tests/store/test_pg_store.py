@@ -13,10 +13,10 @@ import pytest
 from footnote.live import LiveArchive
 from footnote.runtime import pipeline_factory
 from footnote.settings import Settings
+from index.documents import parse_document
 from index.errors import ArticleNotFoundError, RevisionGoneError
 from index.filestore import FileStore
 from index.pg.store import PostgresStore
-from index.documents import parse_document
 from index.publish import article_document, build_segments
 from index.segment import ARRAY_FIELDS, split_index
 from index.store import BuildConfig, load_index
