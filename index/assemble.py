@@ -17,7 +17,7 @@ from index.archive import ArchiveMeta
 from index.chunks import Chunk
 from index.errors import ArchiveMismatchError
 from index.segment import Segment
-from index.store import BuildConfig, Index
+from index.store import BuildConfig, Index, chunk_search_index
 
 
 def assemble(segments: Sequence[Segment], meta: ArchiveMeta | None = None) -> Index:
@@ -66,7 +66,7 @@ def assemble(segments: Sequence[Segment], meta: ArchiveMeta | None = None) -> In
             ],
             meta.dimension,
         )
-        index.faiss_index = _flat(index.chunk_vectors, meta.dimension or 0)
+        index.faiss_index = chunk_search_index(index.chunk_vectors, meta.dimension or 0)
     if segments and all(s.token_offsets is not None for s in segments):
         _join_tokens(index, segments, meta.dimension or 0)
     return index
@@ -77,15 +77,6 @@ def _stack(parts: list[np.ndarray | None], dimension: int | None) -> np.ndarray:
     if not arrays:
         return np.zeros((0, dimension or 0), dtype=np.float32)
     return np.ascontiguousarray(np.concatenate(arrays))
-
-
-def _flat(vectors: np.ndarray, dimension: int):
-    import faiss
-
-    flat = faiss.IndexFlatIP(dimension)
-    if len(vectors):
-        flat.add(vectors)
-    return flat
 
 
 def _join_tokens(index: Index, segments: Sequence[Segment], dimension: int) -> None:

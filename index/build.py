@@ -20,6 +20,7 @@ from index.store import (
     BuildConfig,
     Index,
     build_lock,
+    chunk_search_index,
     load_index,
     pack_token_vectors,
     read_manifest,
@@ -48,8 +49,6 @@ def build_index(
 
     `stages` reports each step (see index.progress); none: quiet.
     """
-    import faiss
-
     stages = stages or Progress.quiet().stages("building the index", _STAGES_WITH_MODEL)
     stages.next(f"splitting and tokenizing {len(documents)} article(s)")
     sentences: list[Sentence] = []
@@ -96,10 +95,7 @@ def build_index(
         else:
             index.sentence_vectors = _encode(embedder, [v.text for v in views], "sentences", stages)
         index.vocabulary_vectors = _encode(embedder, vocabulary, "words", stages)
-        flat = faiss.IndexFlatIP(embedder.dimension)
-        if len(chunks):
-            flat.add(index.chunk_vectors)
-        index.faiss_index = flat
+        index.faiss_index = chunk_search_index(index.chunk_vectors, embedder.dimension)
     return index
 
 

@@ -149,6 +149,17 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def chunk_search_index(vectors: np.ndarray, dimension: int) -> Any:
+    """The FAISS index the dense retriever searches: exact inner product over unit vectors
+    (an archive of news articles is small enough that exact search is fast)."""
+    import faiss
+
+    flat = faiss.IndexFlatIP(dimension)
+    if len(vectors):
+        flat.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return flat
+
+
 @contextlib.contextmanager
 def build_lock(index_dir: Path) -> Iterator[None]:
     """Serialise builds of one index folder across processes."""
