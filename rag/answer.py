@@ -139,10 +139,6 @@ def abstention_reason(
         return f"It never mentions {shown}."
     if coverage.missing_focus_shown:
         return f"It never mentions the {coverage.missing_focus_shown}."
-    if coverage.missing_predicate:
-        quoted = [f"“{w}”" for w in coverage.missing_predicate[:3]]
-        shown = ", ".join(quoted[:-1]) + f" or {quoted[-1]}"
-        return f"It never says {shown}, so it cannot say yes or no."
     if coverage.missing_role:
         return f"It never mentions a {coverage.missing_role}."
     if absent_person:

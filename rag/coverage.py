@@ -134,7 +134,6 @@ class Coverage:
     missing: tuple[Term, ...]
     focus: str | None = None
     role: str | None = None
-    polar: bool = False  # a yes-or-no question ("Will school breakfasts also be free?")
 
     @property
     def missing_role(self) -> str | None:
@@ -144,18 +143,6 @@ class Coverage:
             return None
         absent = {t.word for t in self.missing}
         return self.role if any(w in absent for w in words(self.role)) else None
-
-    @property
-    def missing_predicate(self) -> tuple[str, ...]:
-        """For a yes-or-no question, the two or more of its ordinary words the article never
-        uses, as typed ("vegetarian", "options"): then it cannot say yes or no. One is not
-        enough, since readers paraphrase ("managed a breakthrough"); empty otherwise."""
-        if not self.polar:
-            return ()
-        words_missing = [
-            t.typed or t.word for t in self.missing if not t.is_name and t.word not in _HEDGES
-        ]
-        return tuple(words_missing) if len(words_missing) >= 2 else ()
 
     @property
     def missing_focus(self) -> str | None:
@@ -320,15 +307,7 @@ def check_coverage(
         ):
             continue
         missing.append(term)
-    return Coverage(
-        tuple(terms),
-        tuple(missing),
-        question_focus(question),
-        question_role(question),
-        # "Were authors paid well or poorly?" asks to choose, and the article may say which
-        # in other words than either option's.
-        bool(_POLAR.match(question)) and not re.search(r"\bor\b", question, re.I),
-    )
+    return Coverage(tuple(terms), tuple(missing), question_focus(question), question_role(question))
 
 
 # "What is the population of Gyeongju?", "What's the exchange rate of ...": the noun before
@@ -376,34 +355,6 @@ def question_focus(question: str) -> str | None:
     found = words(match.group(1))
     word = found[0] if found else ""
     return word if word and word not in _NOT_FOCUS and word not in STOPWORDS else None
-
-
-# A yes-or-no question opens with its auxiliary ("And is it free?").
-_POLAR = re.compile(
-    r"^\W*(?:and\s+|so\s+|but\s+)?(?:is|are|was|were|will|would|do|does|did|can|could|has|have|"
-    r"had|should|shall|may|might|must)(?:n['’]t)?\b",
-    re.I,
-)
-# Words that hedge a question rather than say what it is about ("Did he actually wear it?").
-_HEDGES = frozenset(
-    [
-        "actually",
-        "really",
-        "ever",
-        "still",
-        "yet",
-        "also",
-        "even",
-        "just",
-        "already",
-        "currently",
-        "exactly",
-        "now",
-        "right",
-        "ago",
-        "again",
-    ]
-)
 
 
 # "Who is Japan's finance minister?": a role held by someone the question's possessor names.

@@ -605,7 +605,6 @@ class Pipeline:
             evidence.coverage.missing_names
             or evidence.coverage.missing_focus
             or evidence.coverage.missing_role
-            or evidence.coverage.missing_predicate
             or (evidence.kind is AnswerType.QUANTITY and ranked and ranked[0][0].type_match == 0)
             or measure is not None
             or thing is not None
