@@ -81,21 +81,19 @@ def require_token(
 ) -> None:
     """Let a write through only with the configured token."""
     token = request.app.state.settings.publish_token
-    enabled = token is not None and bool(token.get_secret_value())
+    secret = token.get_secret_value() if token is not None else ""  # empty: publishing is off
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise MissingTokenError(
             "this write needs the publishing token: send `Authorization: Bearer <token>` "
             "with the value of FOOTNOTE_PUBLISH_TOKEN"
-            + ("" if enabled else " (this service has none set, so publishing is disabled)")
+            + ("" if secret else " (this service has none set, so publishing is disabled)")
         )
-    if token is None or not enabled:
+    if not secret:
         raise PublishingDisabledError(
             "publishing over HTTP is disabled: set FOOTNOTE_PUBLISH_TOKEN on the service and "
             "send it as `Authorization: Bearer <token>`"
         )
-    if not hmac.compare_digest(
-        credentials.credentials.encode("utf-8"), token.get_secret_value().encode("utf-8")
-    ):
+    if not hmac.compare_digest(credentials.credentials.encode("utf-8"), secret.encode("utf-8")):
         raise WrongTokenError(
             "the publishing token is wrong: send the value of FOOTNOTE_PUBLISH_TOKEN"
         )
