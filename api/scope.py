@@ -13,8 +13,9 @@ import dataclasses
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 
-from api.deps import NotReadyError
+from api.deps import get_pipeline
 from footnote.live import LiveArchive, Scoped
+from index.documents import Document
 from rag.answer import Answer
 from rag.errors import UnknownDocumentError
 from rag.pipeline import Pipeline
@@ -25,23 +26,25 @@ def live_archive(request: Request) -> LiveArchive | None:
     return getattr(request.app.state, "live", None)
 
 
+def find_document(documents: list[Document], doc_id: str) -> Document:
+    """The document `doc_id` of an index, or UnknownDocumentError naming some known ids."""
+    for document in documents:
+        if document.id == doc_id:
+            return document
+    known = ", ".join(sorted(d.id for d in documents)[:5])
+    raise UnknownDocumentError(f"no article with id {doc_id!r} is indexed; known ids: {known}")
+
+
 def _fixed(pipeline: Pipeline, doc_id: str | None) -> Scoped:
     if doc_id is None:
         return Scoped(pipeline, None)
-    for document in pipeline.index.documents:
-        if document.id == doc_id:
-            return Scoped(pipeline, document.sha256)
-    known = ", ".join(sorted(d.id for d in pipeline.index.documents)[:5])
-    raise UnknownDocumentError(f"no article with id {doc_id!r} is indexed; known ids: {known}")
+    return Scoped(pipeline, find_document(pipeline.index.documents, doc_id).sha256)
 
 
 def _resolve(request: Request, doc_id: str | None, revision: str | None) -> Scoped:
     live = live_archive(request)
     if live is None:
-        pipeline = getattr(request.app.state, "pipeline", None)
-        if pipeline is None:
-            raise NotReadyError("the service is still loading its index; try again in a moment")
-        return _fixed(pipeline, doc_id)
+        return _fixed(get_pipeline(request), doc_id)
     if doc_id is None:
         return Scoped(live.whole(), None)
     return live.scoped(doc_id, revision)

@@ -30,6 +30,7 @@ from pydantic import BaseModel, Field
 from api.deps import PipelineDep, get_pipeline
 from api.models import error_doc
 from api.newsroom import render_front
+from api.scope import find_document
 from api.starters import StarterCache
 from index.documents import Document
 from index.sentences import paragraphs
@@ -115,13 +116,7 @@ class Starters(BaseModel):
 
 def _document(pipeline: Pipeline, doc_id: str | None) -> Document:
     documents = pipeline.index.documents
-    if doc_id is None:
-        return documents[0]
-    for document in documents:
-        if document.id == doc_id:
-            return document
-    known = ", ".join(sorted(d.id for d in documents)[:5])
-    raise UnknownDocumentError(f"no article with id {doc_id!r} is indexed; known ids: {known}")
+    return documents[0] if doc_id is None else find_document(documents, doc_id)
 
 
 @router.get(
