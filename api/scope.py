@@ -8,15 +8,12 @@ revision its index holds.
 
 from __future__ import annotations
 
-import dataclasses
-
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 
 from api.deps import get_pipeline
 from footnote.live import LiveArchive, Scoped
 from index.documents import Document
-from rag.answer import Answer
 from rag.errors import UnknownDocumentError
 from rag.pipeline import Pipeline
 
@@ -53,13 +50,3 @@ def _resolve(request: Request, doc_id: str | None, revision: str | None) -> Scop
 async def resolve(request: Request, doc_id: str | None, revision: str | None) -> Scoped:
     """The pipeline and revision for a question (reading a segment runs off the loop)."""
     return await run_in_threadpool(_resolve, request, doc_id, revision)
-
-
-def quoting(answer: Answer, scoped: Scoped) -> Answer:
-    """The answer carrying the revision it quotes (for an unscoped question, that of the
-    article its first citation comes from) and the notice, if any."""
-    revision = scoped.revision
-    if revision is None and answer.citations:
-        documents = {d.id: d.sha256 for d in scoped.pipeline.index.documents}
-        revision = documents.get(answer.citations[0].doc_id)
-    return dataclasses.replace(answer, revision=revision, notice=scoped.notice)

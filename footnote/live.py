@@ -31,6 +31,7 @@ from index.embeddings import Embedder
 from index.errors import RevisionGoneError
 from index.segment import Segment
 from index.store import Index
+from rag.answer import Answer
 from rag.errors import RetrievalUnavailableError, UnknownDocumentError
 from rag.pipeline import Pipeline
 from rag.retrieve import Mode, answer_mode
@@ -53,6 +54,21 @@ class Scoped:
     pipeline: Pipeline
     revision: str | None
     notice: str | None = None
+
+    def quote(self, answer: Answer) -> Answer:
+        """The answer carrying the revision it quotes (for an unscoped question, that of
+        the article its first citation comes from) and the notice, if any."""
+        revision = self.revision or quoted_revision(self.pipeline, answer)
+        return dataclasses.replace(answer, revision=revision, notice=self.notice)
+
+
+def quoted_revision(pipeline: Pipeline, answer: Answer) -> str | None:
+    """The revision (sha256) of the article the answer's first citation quotes; None
+    when it cites nothing."""
+    if not answer.citations:
+        return None
+    doc_id = answer.citations[0].doc_id
+    return next((d.sha256 for d in pipeline.index.documents if d.id == doc_id), None)
 
 
 class LiveArchive:
