@@ -81,12 +81,10 @@ class LiveArchive:
         reload_seconds: float = 2.0,
         cache_size: int = 64,
         default_mode: Mode = Mode.HYBRID,
-        max_question_chars: int = 500,
     ) -> None:
         self.store = store
         self.reload_seconds = reload_seconds
         self.default_mode = default_mode
-        self.max_question_chars = max_question_chars
         self._make = make_pipeline
         self._embedder: Embedder | None = None
         self._lock = threading.RLock()

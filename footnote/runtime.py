@@ -253,7 +253,6 @@ def open_live(settings: Settings, embedder: Embedder | None = None) -> LiveArchi
         pipeline_factory(settings, store),
         reload_seconds=settings.reload_seconds,
         default_mode=settings.retrieval,
-        max_question_chars=settings.max_question_chars,
     )
     if embedder is not None and index.has_vectors:
         live.attach_embedder(_serving_encoder(settings, embedder, index, settings.index_dir))
