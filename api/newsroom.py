@@ -111,10 +111,9 @@ PUBLISH_PAGE = (
 @router.get("/publish", response_class=HTMLResponse, include_in_schema=False)
 def publish_page() -> HTMLResponse:
     """The page that publishes through the API and asks the new story a question."""
-    from api.widget import PAGE_CSP
+    from api.widget import PAGE_HEADERS
 
-    headers = {"Content-Security-Policy": PAGE_CSP, "Cache-Control": "no-cache"}
-    return HTMLResponse(PUBLISH_PAGE, headers=headers)
+    return HTMLResponse(PUBLISH_PAGE, headers=PAGE_HEADERS)
 
 
 @router.get("/publish.js", include_in_schema=False)

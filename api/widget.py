@@ -47,6 +47,13 @@ PAGE_CSP = (
     "img-src 'self' data:; font-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+PAGE_HEADERS = {
+    "Content-Security-Policy": PAGE_CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Cache-Control": "no-cache",
+}
+"""What the demo newsroom's pages are sent with."""
 _STATIC_TYPES = {
     "widget.js": "text/javascript; charset=utf-8",
     "newsroom.css": "text/css; charset=utf-8",
@@ -244,14 +251,10 @@ def demo_page(
 ) -> HTMLResponse:
     """The demo newsroom: the front page (several articles), or one article with its widget."""
     pipeline = get_pipeline(request)
-    headers = {
-        "Content-Security-Policy": PAGE_CSP,
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "strict-origin-when-cross-origin",
-        "Cache-Control": "no-cache",
-    }
     if doc_id is None and len(pipeline.index.documents) > 1:
-        return HTMLResponse(render_front(pipeline.index.documents, date.today()), headers=headers)
+        return HTMLResponse(
+            render_front(pipeline.index.documents, date.today()), headers=PAGE_HEADERS
+        )
     try:
         document = _document(pipeline, doc_id)
     except UnknownDocumentError as exc:
@@ -261,6 +264,6 @@ def demo_page(
             f'<body><main class="story"><h1>Story not found</h1><p>{_e(str(exc))}</p>'
             '<p><a href="/">Front page</a></p></main></body></html>'
         )
-        return HTMLResponse(body, status_code=404, headers=headers)
+        return HTMLResponse(body, status_code=404, headers=PAGE_HEADERS)
     page = render_page(document, pipeline.index.documents, date.today())
-    return HTMLResponse(page, headers=headers)
+    return HTMLResponse(page, headers=PAGE_HEADERS)
