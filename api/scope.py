@@ -38,7 +38,9 @@ def _fixed(pipeline: Pipeline, doc_id: str | None) -> Scoped:
     return Scoped(pipeline, find_document(pipeline.index.documents, doc_id).sha256)
 
 
-def _resolve(request: Request, doc_id: str | None, revision: str | None) -> Scoped:
+def choose(request: Request, doc_id: str | None, revision: str | None) -> Scoped:
+    """The pipeline and revision for a question; blocking (it may read a segment), so
+    `resolve` from async code."""
     live = live_archive(request)
     if live is None:
         return _fixed(get_pipeline(request), doc_id)
@@ -49,4 +51,4 @@ def _resolve(request: Request, doc_id: str | None, revision: str | None) -> Scop
 
 async def resolve(request: Request, doc_id: str | None, revision: str | None) -> Scoped:
     """The pipeline and revision for a question (reading a segment runs off the loop)."""
-    return await run_in_threadpool(_resolve, request, doc_id, revision)
+    return await run_in_threadpool(choose, request, doc_id, revision)

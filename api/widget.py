@@ -27,10 +27,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
-from api.deps import PipelineDep, get_pipeline
+from api.deps import ReadyDep, get_pipeline
 from api.models import error_doc
 from api.newsroom import render_front
-from api.scope import find_document
+from api.scope import choose, find_document
 from api.starters import StarterCache
 from index.documents import Document
 from index.sentences import paragraphs
@@ -131,9 +131,11 @@ def _document(pipeline: Pipeline, doc_id: str | None) -> Document:
     response_model=Starters,
     responses={404: error_doc("No article with this id is indexed.")},
 )
-def starters(doc_id: str, request: Request, pipeline: PipelineDep) -> Starters:
-    """Three questions derived from the article that the answerer answers (cached per article)."""
-    document = _document(pipeline, doc_id)
+def starters(doc_id: str, request: Request, _: ReadyDep) -> Starters:
+    """Three questions derived from the article that the answerer answers (cached per
+    revision), checked with the pipeline that answers the article's questions in /chat."""
+    pipeline = choose(request, doc_id, None).pipeline
+    document = find_document(pipeline.index.documents, doc_id)
     with _starter_lock:
         cache_ = getattr(request.app.state, "starter_cache", None)
         if cache_ is None:
