@@ -18,7 +18,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from api import docs_page, openai_compat, routes_chat, routes_publish, routes_service
 from api.contract import install_contract
 from api.errors import install_error_handlers
-from api.limits import BodyLimitMiddleware, RateLimitMiddleware
+from api.limits import BodyLimitMiddleware, RateLimitMiddleware, article_body_bytes
 from api.observability import AccessLogMiddleware, Metrics
 from api.startup import open_service
 from footnote.settings import Settings
@@ -99,9 +99,7 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
-        # An article is longer than a question: up to 4 UTF-8 bytes a character, plus its
-        # headline and URL.
-        publish_bytes=max(settings.max_body_bytes, 4 * settings.max_article_chars + 8192),
+        publish_bytes=article_body_bytes(settings.max_body_bytes, settings.max_article_chars),
     )
     if settings.rate_limit_per_minute > 0:
         app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)

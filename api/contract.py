@@ -22,7 +22,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from api.deps import get_pipeline, require_ready
-from api.limits import UNLIMITED_PATHS
+from api.limits import UNLIMITED_PATHS, article_body_bytes, carries_article
 from api.models import QUESTION_LIMIT, ErrorDetail, ErrorResponse
 from api.publish_models import ARTICLE_LIMIT
 from footnote.settings import Settings
@@ -92,10 +92,11 @@ def shared_errors(route: APIRoute, settings: Settings) -> dict[int, str]:
         413: f"The request body is larger than {settings.max_body_bytes:,} bytes "
         "(FOOTNOTE_MAX_BODY_BYTES).",
     }
-    if "PUT" in route.methods and route.path_format.startswith("/documents/"):
+    if any(carries_article(method, route.path_format) for method in route.methods):
+        limit = article_body_bytes(settings.max_body_bytes, settings.max_article_chars)
         errors[413] = (
-            "The request body is larger than 4 bytes for each of FOOTNOTE_MAX_ARTICLE_CHARS "
-            f"({settings.max_article_chars:,}) characters, plus 8 KB."
+            f"The request body is larger than {limit:,} bytes: 4 bytes for each of "
+            f"FOOTNOTE_MAX_ARTICLE_CHARS ({settings.max_article_chars:,}) characters, plus 8 KB."
         )
     if route.body_field is not None:
         errors[400] = "The body cannot be read: it is not UTF-8, or nests too deep."

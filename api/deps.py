@@ -34,9 +34,8 @@ def get_pipeline(request: Request) -> Pipeline:
 
 def require_ready(request: Request) -> None:
     """Refuse a question while the lifespan has not loaded the archive (or pipeline) yet."""
-    state = request.app.state
-    if getattr(state, "live", None) is None and getattr(state, "pipeline", None) is None:
-        raise NotReadyError("the service is still loading its index; try again in a moment")
+    if getattr(request.app.state, "live", None) is None:
+        get_pipeline(request)  # the fixed pipeline, or NotReadyError
 
 
 def get_conversations(request: Request) -> ConversationStore:

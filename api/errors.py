@@ -198,11 +198,11 @@ _BETTER_DETAILS = {
 }
 
 
-def _http_message(request: Request, exc: StarletteHTTPException) -> str:
+def _http_message(request: Request, exc: StarletteHTTPException, headers: dict[str, str]) -> str:
     if exc.status_code == 404:
         return f"There is nothing at {request.url.path}; the endpoints are listed at /docs."
     if exc.status_code == 405:
-        allowed = exc.headers.get("Allow", "") if exc.headers else ""
+        allowed = headers.get("Allow", "")
         hint = f"; use {allowed}" if allowed else ""
         return f"{request.method} is not allowed on {request.url.path}{hint}."
     if isinstance(exc.detail, str) and exc.detail:
@@ -251,12 +251,10 @@ def _allowed_methods(request: Request) -> str | None:
 async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     headers = dict(exc.headers or {})
-    if exc.status_code == 405:
-        allowed = _allowed_methods(request)
-        if allowed:
-            headers["Allow"] = allowed
-            exc = StarletteHTTPException(405, exc.detail, headers)
-    return error_response(exc.status_code, code, _http_message(request, exc), headers=headers)
+    if exc.status_code == 405 and (allowed := _allowed_methods(request)):
+        headers["Allow"] = allowed
+    message = _http_message(request, exc, headers)
+    return error_response(exc.status_code, code, message, headers=headers)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:

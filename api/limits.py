@@ -35,6 +35,17 @@ def _too_large_message(limit: int) -> str:
     return f"The request body is larger than {limit:,} bytes; send a shorter question or history."
 
 
+def carries_article(method: str, path: str) -> bool:
+    """Whether a request publishes an article (PUT /documents/{doc_id}): its body may be longer."""
+    return method == "PUT" and path.startswith("/documents/")
+
+
+def article_body_bytes(max_body_bytes: int, max_article_chars: int) -> int:
+    """The body limit of a publish: an article is longer than a question, up to 4 UTF-8
+    bytes a character, plus its headline and URL."""
+    return max(max_body_bytes, 4 * max_article_chars + 8192)
+
+
 class BodyLimitMiddleware:
     """Refuse bodies over `max_bytes` with 413 without reading them whole.
 
@@ -49,7 +60,7 @@ class BodyLimitMiddleware:
 
     def limit(self, scope: Scope) -> int:
         """The limit of this request: articles PUT to /documents/ may be longer."""
-        if scope.get("method") == "PUT" and str(scope.get("path", "")).startswith("/documents/"):
+        if carries_article(scope.get("method", ""), str(scope.get("path", ""))):
             return self.publish_bytes
         return self.max_bytes
 

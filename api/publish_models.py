@@ -119,15 +119,8 @@ class RevisionModel(BaseModel):
 
     @classmethod
     def of(cls, record: ArticleRecord) -> RevisionModel:
-        """The model of an archive record."""
-        return cls(
-            revision=record.revision,
-            headline=record.headline,
-            created_at=record.created_at,
-            replaced_at=record.replaced_at,
-            url=record.url,
-            published_at=record.published_at,
-        )
+        """The model of an archive record (its fields of the same names)."""
+        return cls.model_validate(record, from_attributes=True)
 
 
 class ArticleResponse(BaseModel):

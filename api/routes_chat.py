@@ -15,7 +15,7 @@ from api.deps import ConversationsDep, ReadyDep
 from api.errors import as_sentence
 from api.models import ERROR_RESPONSES, ChatRequest, ChatResponse
 from api.observability import record_answer
-from api.scope import quoting, resolve
+from api.scope import resolve
 from rag.answer import Answer
 from rag.errors import FootnoteError
 
@@ -97,7 +97,7 @@ async def _answer(body: ChatRequest, request: Request, conversations: Conversati
         body.history,
         body.doc_id,
     )
-    answer = quoting(answer, scoped)
+    answer = scoped.quote(answer)
     record_answer(request, answer, body.question)
     return answer
 

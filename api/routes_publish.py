@@ -13,7 +13,6 @@ import hmac
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.models import error_doc
@@ -82,21 +81,19 @@ def require_token(
 ) -> None:
     """Let a write through only with the configured token."""
     token = request.app.state.settings.publish_token
-    enabled = token is not None and bool(token.get_secret_value())
+    secret = token.get_secret_value() if token is not None else ""  # empty: publishing is off
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise MissingTokenError(
             "this write needs the publishing token: send `Authorization: Bearer <token>` "
             "with the value of FOOTNOTE_PUBLISH_TOKEN"
-            + ("" if enabled else " (this service has none set, so publishing is disabled)")
+            + ("" if secret else " (this service has none set, so publishing is disabled)")
         )
-    if token is None or not enabled:
+    if not secret:
         raise PublishingDisabledError(
             "publishing over HTTP is disabled: set FOOTNOTE_PUBLISH_TOKEN on the service and "
             "send it as `Authorization: Bearer <token>`"
         )
-    if not hmac.compare_digest(
-        credentials.credentials.encode("utf-8"), token.get_secret_value().encode("utf-8")
-    ):
+    if not hmac.compare_digest(credentials.credentials.encode("utf-8"), secret.encode("utf-8")):
         raise WrongTokenError(
             "the publishing token is wrong: send the value of FOOTNOTE_PUBLISH_TOKEN"
         )
@@ -142,11 +139,13 @@ _WRITE_ERRORS = {
     },
     summary="Publish or correct an article",
 )
-async def put_document(
+def put_document(
     doc_id: DocId, body: ArticleRequest, request: Request, _: Writer
 ) -> ArticleResponse:
     """Add the article, or replace its text with a new revision (the previous one stays
     answerable for FOOTNOTE_REVISION_TTL_SECONDS). The same text again changes nothing."""
+    # A plain `def`: FastAPI runs it on its thread pool, so the archive's reads and writes
+    # (files, or PostgreSQL queries) never block the event loop.
     settings = request.app.state.settings
     if len(body.text) > settings.max_article_chars:
         raise ArticleTooLongError(
@@ -161,9 +160,11 @@ async def put_document(
             "published; try again in a few seconds"
         )
     document = article_document(doc_id, body.headline, body.text, body.url, body.published_at)
-    before = live.state.articles.get(doc_id)
+    # The archive as it is now, not as this worker last read it: another worker may have
+    # published this article within the reload interval.
+    before = live.refresh(now=True).articles.get(doc_id)
     try:
-        await run_in_threadpool(publish, live.store, document, embedder, settings.build_config())
+        publish(live.store, document, embedder, settings.build_config())
     except ArchiveMismatchError as exc:
         raise ArchiveConflictError(str(exc)) from exc
     live.refresh(now=True)
@@ -181,12 +182,12 @@ async def put_document(
     responses={**_WRITE_ERRORS, **_NOT_FOUND},
     summary="Take an article down",
 )
-async def delete_document(doc_id: DocId, request: Request, _: Writer) -> RemovedResponse:
+def delete_document(doc_id: DocId, request: Request, _: Writer) -> RemovedResponse:
     """Stop answering the article, every revision of it, from the next question on."""
     live = _live(request)
     try:
         kept = len(live.store.revisions(doc_id))
-        await run_in_threadpool(remove, live.store, doc_id)
+        remove(live.store, doc_id)
     except ArticleNotFoundError as exc:
         raise UnknownDocumentError(f"no article with id {doc_id!r} is published") from exc
     live.refresh(now=True)
@@ -199,6 +200,6 @@ async def delete_document(doc_id: DocId, request: Request, _: Writer) -> Removed
     responses=_NOT_FOUND,
     summary="An article and its kept revisions",
 )
-async def get_document(doc_id: DocId, request: Request) -> ArticleResponse:
+def get_document(doc_id: DocId, request: Request) -> ArticleResponse:
     """The current revision and the older ones still answered for pages that show them."""
     return _article(_live(request), doc_id)

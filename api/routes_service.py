@@ -5,7 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.deps import ConversationsDep, MetricsDep, ModelLoaderDep, PipelineDep, get_pipeline
+from api.deps import (
+    ConversationsDep,
+    MetricsDep,
+    ModelLoaderDep,
+    PipelineDep,
+    ReadyDep,
+    get_pipeline,
+)
 from api.models import (
     DocumentModel,
     DocumentsResponse,
@@ -76,7 +83,7 @@ def _state_of(dense_ready: bool) -> ModelState:
     summary="Prometheus metrics",
 )
 async def metrics(
-    request: Request, metrics: MetricsDep, conversations: ConversationsDep
+    request: Request, metrics: MetricsDep, conversations: ConversationsDep, _: ReadyDep
 ) -> Response:
     """Requests by route and status, latency, answered/abstained counts, retrieval mode."""
     live = live_archive(request)

@@ -8,14 +8,12 @@ revision its index holds.
 
 from __future__ import annotations
 
-import dataclasses
-
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 
-from api.deps import NotReadyError
+from api.deps import get_pipeline
 from footnote.live import LiveArchive, Scoped
-from rag.answer import Answer
+from index.documents import Document
 from rag.errors import UnknownDocumentError
 from rag.pipeline import Pipeline
 
@@ -25,23 +23,27 @@ def live_archive(request: Request) -> LiveArchive | None:
     return getattr(request.app.state, "live", None)
 
 
-def _fixed(pipeline: Pipeline, doc_id: str | None) -> Scoped:
-    if doc_id is None:
-        return Scoped(pipeline, None)
-    for document in pipeline.index.documents:
+def find_document(documents: list[Document], doc_id: str) -> Document:
+    """The document `doc_id` of an index, or UnknownDocumentError naming some known ids."""
+    for document in documents:
         if document.id == doc_id:
-            return Scoped(pipeline, document.sha256)
-    known = ", ".join(sorted(d.id for d in pipeline.index.documents)[:5])
+            return document
+    known = ", ".join(sorted(d.id for d in documents)[:5])
     raise UnknownDocumentError(f"no article with id {doc_id!r} is indexed; known ids: {known}")
 
 
-def _resolve(request: Request, doc_id: str | None, revision: str | None) -> Scoped:
+def _fixed(pipeline: Pipeline, doc_id: str | None) -> Scoped:
+    if doc_id is None:
+        return Scoped(pipeline, None)
+    return Scoped(pipeline, find_document(pipeline.index.documents, doc_id).sha256)
+
+
+def choose(request: Request, doc_id: str | None, revision: str | None) -> Scoped:
+    """The pipeline and revision for a question; blocking (it may read a segment), so
+    `resolve` from async code."""
     live = live_archive(request)
     if live is None:
-        pipeline = getattr(request.app.state, "pipeline", None)
-        if pipeline is None:
-            raise NotReadyError("the service is still loading its index; try again in a moment")
-        return _fixed(pipeline, doc_id)
+        return _fixed(get_pipeline(request), doc_id)
     if doc_id is None:
         return Scoped(live.whole(), None)
     return live.scoped(doc_id, revision)
@@ -49,14 +51,4 @@ def _resolve(request: Request, doc_id: str | None, revision: str | None) -> Scop
 
 async def resolve(request: Request, doc_id: str | None, revision: str | None) -> Scoped:
     """The pipeline and revision for a question (reading a segment runs off the loop)."""
-    return await run_in_threadpool(_resolve, request, doc_id, revision)
-
-
-def quoting(answer: Answer, scoped: Scoped) -> Answer:
-    """The answer carrying the revision it quotes (for an unscoped question, that of the
-    article its first citation comes from) and the notice, if any."""
-    revision = scoped.revision
-    if revision is None and answer.citations:
-        documents = {d.id: d.sha256 for d in scoped.pipeline.index.documents}
-        revision = documents.get(answer.citations[0].doc_id)
-    return dataclasses.replace(answer, revision=revision, notice=scoped.notice)
+    return await run_in_threadpool(choose, request, doc_id, revision)

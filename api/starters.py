@@ -127,15 +127,16 @@ def starter_questions(pipeline: Pipeline, document: Document, count: int = COUNT
 
 
 class StarterCache:
-    """Starter questions computed once per (document, retrieval mode) and kept."""
+    """Starter questions computed once per (document revision, retrieval mode) and kept."""
 
     def __init__(self) -> None:
-        self._items: dict[tuple[str, str], list[str]] = {}
+        self._items: dict[tuple[str, str, str], list[str]] = {}
         self._lock = threading.Lock()
 
     def get(self, pipeline: Pipeline, document: Document) -> list[str]:
         """The document's starters, computing them on first use (one thread at a time)."""
-        key = (document.id, pipeline.effective_mode().value)
+        # The revision too: a corrected article gets starters of its new text.
+        key = (document.id, document.sha256, pipeline.effective_mode().value)
         with self._lock:
             if key not in self._items:
                 self._items[key] = starter_questions(pipeline, document)

@@ -27,9 +27,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
-from api.deps import PipelineDep, get_pipeline
+from api.deps import ReadyDep, get_pipeline
 from api.models import error_doc
 from api.newsroom import render_front
+from api.scope import choose, find_document
 from api.starters import StarterCache
 from index.documents import Document
 from index.sentences import paragraphs
@@ -46,6 +47,13 @@ PAGE_CSP = (
     "img-src 'self' data:; font-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+PAGE_HEADERS = {
+    "Content-Security-Policy": PAGE_CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Cache-Control": "no-cache",
+}
+"""What the demo newsroom's pages are sent with."""
 _STATIC_TYPES = {
     "widget.js": "text/javascript; charset=utf-8",
     "newsroom.css": "text/css; charset=utf-8",
@@ -115,13 +123,7 @@ class Starters(BaseModel):
 
 def _document(pipeline: Pipeline, doc_id: str | None) -> Document:
     documents = pipeline.index.documents
-    if doc_id is None:
-        return documents[0]
-    for document in documents:
-        if document.id == doc_id:
-            return document
-    known = ", ".join(sorted(d.id for d in documents)[:5])
-    raise UnknownDocumentError(f"no article with id {doc_id!r} is indexed; known ids: {known}")
+    return documents[0] if doc_id is None else find_document(documents, doc_id)
 
 
 @router.get(
@@ -129,9 +131,11 @@ def _document(pipeline: Pipeline, doc_id: str | None) -> Document:
     response_model=Starters,
     responses={404: error_doc("No article with this id is indexed.")},
 )
-def starters(doc_id: str, request: Request, pipeline: PipelineDep) -> Starters:
-    """Three questions derived from the article that the answerer answers (cached per article)."""
-    document = _document(pipeline, doc_id)
+def starters(doc_id: str, request: Request, _: ReadyDep) -> Starters:
+    """Three questions derived from the article that the answerer answers (cached per
+    revision), checked with the pipeline that answers the article's questions in /chat."""
+    pipeline = choose(request, doc_id, None).pipeline
+    document = find_document(pipeline.index.documents, doc_id)
     with _starter_lock:
         cache_ = getattr(request.app.state, "starter_cache", None)
         if cache_ is None:
@@ -249,14 +253,10 @@ def demo_page(
 ) -> HTMLResponse:
     """The demo newsroom: the front page (several articles), or one article with its widget."""
     pipeline = get_pipeline(request)
-    headers = {
-        "Content-Security-Policy": PAGE_CSP,
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "strict-origin-when-cross-origin",
-        "Cache-Control": "no-cache",
-    }
     if doc_id is None and len(pipeline.index.documents) > 1:
-        return HTMLResponse(render_front(pipeline.index.documents, date.today()), headers=headers)
+        return HTMLResponse(
+            render_front(pipeline.index.documents, date.today()), headers=PAGE_HEADERS
+        )
     try:
         document = _document(pipeline, doc_id)
     except UnknownDocumentError as exc:
@@ -266,6 +266,6 @@ def demo_page(
             f'<body><main class="story"><h1>Story not found</h1><p>{_e(str(exc))}</p>'
             '<p><a href="/">Front page</a></p></main></body></html>'
         )
-        return HTMLResponse(body, status_code=404, headers=headers)
+        return HTMLResponse(body, status_code=404, headers=PAGE_HEADERS)
     page = render_page(document, pipeline.index.documents, date.today())
-    return HTMLResponse(page, headers=headers)
+    return HTMLResponse(page, headers=PAGE_HEADERS)

@@ -125,20 +125,14 @@ def _stdin_lines() -> Iterator[str] | None:
     return itertools.chain([first], stream) if first else None
 
 
-def _revision(pipeline: Pipeline, answer: Answer) -> str | None:
-    """The revision of the article the answer's first citation quotes."""
-    if not answer.citations:
-        return None
-    documents = {d.id: d.sha256 for d in pipeline.index.documents}
-    return documents.get(answer.citations[0].doc_id)
-
-
 def _batch_line(pipeline: Pipeline, line: str, args: argparse.Namespace, mode: Mode | None):
     """One output for one input line, carrying its question, so answers match questions."""
+    from footnote.live import quoted_revision
+
     question = line.rstrip("\r\n")
     try:
         answer = pipeline.ask(question, doc_id=args.doc_id, mode=mode).answer
-        answer = dataclasses.replace(answer, revision=_revision(pipeline, answer))
+        answer = dataclasses.replace(answer, revision=quoted_revision(pipeline, answer))
     except FootnoteError as exc:
         if args.json:
             error = {"error": {"code": exc.code, "message": str(exc)}, "question": question}
@@ -155,6 +149,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     In a batch every line gets exactly one answer, in order, carrying its question (a
     blank line gets an error); it exits 1 when any line was refused.
     """
+    from footnote.live import quoted_revision
     from footnote.runtime import load_embedder, open_live
 
     lines = None
@@ -171,7 +166,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     mode = Mode(args.retrieval) if args.retrieval else None
     if lines is None:  # the question came as arguments
         answer = pipeline.ask(" ".join(args.question), doc_id=args.doc_id, mode=mode).answer
-        answer = dataclasses.replace(answer, revision=_revision(pipeline, answer))
+        answer = dataclasses.replace(answer, revision=quoted_revision(pipeline, answer))
         print(
             json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else format_answer(answer)
         )

@@ -31,6 +31,7 @@ from index.embeddings import Embedder
 from index.errors import RevisionGoneError
 from index.segment import Segment
 from index.store import Index
+from rag.answer import Answer
 from rag.errors import RetrievalUnavailableError, UnknownDocumentError
 from rag.pipeline import Pipeline
 from rag.retrieve import Mode, answer_mode
@@ -54,6 +55,21 @@ class Scoped:
     revision: str | None
     notice: str | None = None
 
+    def quote(self, answer: Answer) -> Answer:
+        """The answer carrying the revision it quotes (for an unscoped question, that of
+        the article its first citation comes from) and the notice, if any."""
+        revision = self.revision or quoted_revision(self.pipeline, answer)
+        return dataclasses.replace(answer, revision=revision, notice=self.notice)
+
+
+def quoted_revision(pipeline: Pipeline, answer: Answer) -> str | None:
+    """The revision (sha256) of the article the answer's first citation quotes; None
+    when it cites nothing."""
+    if not answer.citations:
+        return None
+    doc_id = answer.citations[0].doc_id
+    return next((d.sha256 for d in pipeline.index.documents if d.id == doc_id), None)
+
 
 class LiveArchive:
     """The archive as one worker answers from it (see the module docstring)."""
@@ -65,12 +81,10 @@ class LiveArchive:
         reload_seconds: float = 2.0,
         cache_size: int = 64,
         default_mode: Mode = Mode.HYBRID,
-        max_question_chars: int = 500,
     ) -> None:
         self.store = store
         self.reload_seconds = reload_seconds
         self.default_mode = default_mode
-        self.max_question_chars = max_question_chars
         self._make = make_pipeline
         self._embedder: Embedder | None = None
         self._lock = threading.RLock()

@@ -168,14 +168,9 @@ def open_pipeline(
     """Load (building if missing or stale) the index and wrap it in a pipeline."""
     limit_search_threads()
     folder = index_dir or settings.index_dir
-    onnx = settings.embedder == "onnx"
     index = load_or_build(settings, embedder, folder)
-    if onnx and embedder is not None and has_encoder(index):
-        from index.onnx_embedder import OnnxEmbedder
-
-        if not isinstance(embedder, OnnxEmbedder):
-            # The build just exported it: answer with it rather than with the torch model.
-            embedder = _onnx(settings, folder, settings.threads or ONNX_THREADS) or embedder
+    if embedder is not None:
+        embedder = _serving_encoder(settings, embedder, index, folder)
     return pipeline_factory(settings)(index, embedder)
 
 
@@ -258,19 +253,21 @@ def open_live(settings: Settings, embedder: Embedder | None = None) -> LiveArchi
         pipeline_factory(settings, store),
         reload_seconds=settings.reload_seconds,
         default_mode=settings.retrieval,
-        max_question_chars=settings.max_question_chars,
     )
     if embedder is not None and index.has_vectors:
-        live.attach_embedder(_serving_encoder(settings, embedder))
+        live.attach_embedder(_serving_encoder(settings, embedder, index, settings.index_dir))
     return live
 
 
-def _serving_encoder(settings: Settings, embedder: Embedder) -> Embedder:
-    """The ONNX encoder the build just exported, rather than torch, when onnx is chosen."""
-    if settings.embedder != "onnx":
+def _serving_encoder(
+    settings: Settings, embedder: Embedder, index: Index, folder: Path
+) -> Embedder:
+    """The ONNX encoder the build just exported into `index`, rather than torch, when onnx
+    is chosen."""
+    if settings.embedder != "onnx" or not has_encoder(index):
         return embedder
     from index.onnx_embedder import OnnxEmbedder
 
     if isinstance(embedder, OnnxEmbedder):
         return embedder
-    return _onnx(settings, settings.index_dir, settings.threads or ONNX_THREADS) or embedder
+    return _onnx(settings, folder, settings.threads or ONNX_THREADS) or embedder

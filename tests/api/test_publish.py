@@ -105,6 +105,25 @@ def test_publish_ask_correct_ask_delete_ask(server):
     assert "harbor-bridge" not in {d["id"] for d in listed}
 
 
+def test_starters_follow_a_correction(server):
+    url = f"{server.url}/documents/pier-starters"
+    amount = "The city will pay $41 million for the pier repair, officials said."
+    rest = "\n\nMayor Ana Ruiz said work starts in March."
+    assert put(server, "pier-starters", headline="Pier Repair", text=amount + rest).is_success
+    for _ in range(4):  # new connections: both workers compute (and keep) them
+        first = httpx.get(f"{url}/starters", timeout=60).json()["questions"]
+        assert "What is the $41 million for?" in first
+    corrected = "The city will close the pier for repairs, officials said." + rest
+    assert put(server, "pier-starters", headline="Pier Repair", text=corrected).is_success
+    for _ in range(4):
+        questions = httpx.get(f"{url}/starters", timeout=60).json()["questions"]
+        assert questions and "What is the $41 million for?" not in questions
+        for question in questions:
+            body = {"question": question, "doc_id": "pier-starters"}
+            answer = httpx.post(f"{server.url}/chat", json=body, timeout=60).json()
+            assert answer["answered"] is True, question
+
+
 def test_concurrent_publishes_and_questions_lose_nothing(server):
     texts = {
         f"ferry-{n}": f"The island ferry adds crossing number {n} on Fridays, the operator "
