@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from api.deps import NotReadyError
 from api.models import error_doc
 from api.publish_models import (
     DOC_ID_DESCRIPTION,
@@ -105,7 +106,7 @@ Writer = Annotated[None, Depends(require_token)]
 def _live(request: Request) -> LiveArchive:
     live = live_archive(request)
     if live is None:
-        raise ModelLoadingError("the service is still loading its archive; try again in a moment")
+        raise NotReadyError("the service is still loading its archive; try again in a moment")
     return live
 
 

@@ -7,6 +7,7 @@ import threading
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from api import startup
 from api.app import create_app
@@ -77,3 +78,19 @@ def test_a_changed_source_makes_the_index_stale(settings, tmp_path):
     assert not startup.index_servable_without_model(
         settings.model_copy(update={"sources": [sources]})
     )
+
+
+def test_publishing_before_the_archive_is_loaded_says_the_service_is_not_ready(settings, pipeline):
+    # An app around a fixed pipeline has no live archive to publish into (as a worker that
+    # has not finished starting): 503 not_ready, the code every not-yet-loaded route gives.
+    token = "a-token"
+    app = create_app(settings.model_copy(update={"publish_token": SecretStr(token)}), pipeline)
+    with TestClient(app) as client:
+        response = client.put(
+            "/documents/harbour",
+            json={"headline": "Harbour", "text": "The harbour reopened on Monday."},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "not_ready"
+    assert "still loading" in response.json()["error"]["message"]
