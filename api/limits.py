@@ -31,8 +31,18 @@ def retry_message(seconds: int) -> str:
     return f"Too many requests from this address; try again in {seconds} {unit}."
 
 
-def _too_large_message(limit: int) -> str:
-    return f"The request body is larger than {limit:,} bytes; send a shorter question or history."
+def too_large_message(limit: int, article: bool = False) -> str:
+    """The 413 message, with the fix for what the request carries.
+
+    >>> too_large_message(1000, article=True)
+    'The request body is larger than 1,000 bytes; publish a shorter article (FOOTNOTE_MAX_ARTICLE_CHARS sets the limit).'
+    """
+    fix = (
+        "publish a shorter article (FOOTNOTE_MAX_ARTICLE_CHARS sets the limit)"
+        if article
+        else "send a shorter question or history"
+    )
+    return f"The request body is larger than {limit:,} bytes; {fix}."
 
 
 def carries_article(method: str, path: str) -> bool:
@@ -69,9 +79,10 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         limit = self.limit(scope)
+        article = carries_article(scope.get("method", ""), str(scope.get("path", "")))
         declared = Headers(scope=scope).get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            response = error_response(413, "body_too_large", _too_large_message(limit))
+            response = error_response(413, "body_too_large", too_large_message(limit, article))
             await response(scope, receive, send)
             return
         received = 0
@@ -83,7 +94,7 @@ class BodyLimitMiddleware:
                 received += len(message.get("body", b""))
                 if received > limit:
                     # An HTTPException passes through FastAPI's body parsing to the handlers.
-                    raise HTTPException(413, detail=_too_large_message(limit))
+                    raise HTTPException(413, detail=too_large_message(limit, article))
             return message
 
         await self.app(scope, counting_receive, send)

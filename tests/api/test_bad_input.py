@@ -197,6 +197,18 @@ def test_a_declared_huge_body_is_refused_before_it_is_sent(api_server):
 
 
 @pytest.mark.http
+def test_an_oversized_article_is_told_to_be_shorter_not_its_question(api_server):
+    head = (
+        b"PUT /documents/harbour HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 100000000\r\n\r\n"
+    )
+    status, body = _status_and_json(_raw_request(api_server.url, head, [b'{"text": "a']))
+    assert status == 413
+    assert "publish a shorter article" in body["error"]["message"]
+    assert "FOOTNOTE_MAX_ARTICLE_CHARS" in body["error"]["message"]
+
+
+@pytest.mark.http
 def test_a_chunked_body_is_refused_once_it_passes_the_limit(api_server):
     head = (
         b"POST /chat HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
