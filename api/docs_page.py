@@ -9,47 +9,17 @@ page is sent with the demo page's policy.
 
 from __future__ import annotations
 
-import hashlib
 import html
-from dataclasses import dataclass
-from functools import cache
-from importlib.resources import files
-from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.errors import error_response
-from api.widget import CACHE_CONTROL, PAGE_CSP
+from api.static_files import PAGE_HEADERS, SWAGGER_FILES, serve_static
 
 router = APIRouter(include_in_schema=False)
 
 ASSETS_URL = "/docs/assets"
-_SWAGGER_DIR = Path(str(files("fastapi_offline") / "static"))
-_STATIC_DIR = Path(__file__).parent / "static"
-_ASSETS = {
-    "swagger-ui-bundle.js": (_SWAGGER_DIR, "text/javascript; charset=utf-8"),
-    "swagger-ui.css": (_SWAGGER_DIR, "text/css; charset=utf-8"),
-    "favicon.png": (_SWAGGER_DIR, "image/png"),
-    "swagger-init.js": (_STATIC_DIR, "text/javascript; charset=utf-8"),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Asset:
-    """A file of the docs page with its validator."""
-
-    body: bytes
-    media_type: str
-    etag: str
-
-
-@cache
-def asset(name: str) -> Asset:
-    """Read one of the page's files once; its ETag is a hash of its bytes."""
-    folder, media_type = _ASSETS[name]
-    body = (folder / name).read_bytes()
-    return Asset(body, media_type, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
 
 
 def render_docs_page(title: str, openapi_url: str, assets_url: str = ASSETS_URL) -> str:
@@ -80,27 +50,13 @@ def docs(request: Request) -> HTMLResponse:
     page = render_docs_page(
         request.app.title, f"{root}{request.app.openapi_url}", f"{root}{ASSETS_URL}"
     )
-    headers = {
-        "Content-Security-Policy": PAGE_CSP,
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "strict-origin-when-cross-origin",
-        "Cache-Control": "no-cache",
-    }
-    return HTMLResponse(page, headers=headers)
+    return HTMLResponse(page, headers=PAGE_HEADERS)
 
 
 @router.get(ASSETS_URL + "/{name}")
 def docs_asset(name: str, request: Request) -> Response:
     """Swagger UI's script, styles and icon, and the page's start-up script."""
-    if name not in _ASSETS:
-        known = ", ".join(sorted(_ASSETS))
+    if name not in SWAGGER_FILES:
+        known = ", ".join(sorted(SWAGGER_FILES))
         return error_response(404, "not_found", f"There is no docs file {name!r}; known: {known}.")
-    file = asset(name)
-    headers = {
-        "ETag": file.etag,
-        "Cache-Control": CACHE_CONTROL,
-        "X-Content-Type-Options": "nosniff",
-    }
-    if request.headers.get("if-none-match") == file.etag:
-        return Response(status_code=304, headers=headers)
-    return Response(file.body, media_type=file.media_type, headers=headers)
+    return serve_static(request, name, embeddable=False)

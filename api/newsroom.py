@@ -16,6 +16,7 @@ from datetime import date
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from api.static_files import PAGE_HEADERS, serve_static
 from index.documents import Document
 from index.publish import DOC_ID_PATTERN
 from index.sentences import paragraphs
@@ -119,14 +120,10 @@ PUBLISH_PAGE = (
 @router.get("/publish", response_class=HTMLResponse, include_in_schema=False)
 def publish_page() -> HTMLResponse:
     """The page that publishes through the API and asks the new story a question."""
-    from api.widget import PAGE_HEADERS
-
     return HTMLResponse(PUBLISH_PAGE, headers=PAGE_HEADERS)
 
 
 @router.get("/publish.js", include_in_schema=False)
 def publish_js(request: Request) -> Response:
     """The publishing page's script."""
-    from api.widget import serve_static
-
     return serve_static(request, "publish.js")

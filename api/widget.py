@@ -12,15 +12,11 @@ the one-tag embed works under one.
 
 from __future__ import annotations
 
-import hashlib
 import html
 import math
 import re
 import threading
-from dataclasses import dataclass
 from datetime import date
-from functools import cache
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -32,6 +28,7 @@ from api.models import error_doc
 from api.newsroom import render_front
 from api.scope import choose, find_document
 from api.starters import StarterCache
+from api.static_files import PAGE_HEADERS, serve_static
 from index.documents import Document
 from index.sentences import paragraphs
 from rag.errors import UnknownDocumentError
@@ -39,67 +36,8 @@ from rag.pipeline import Pipeline
 
 router = APIRouter(tags=["widget"])
 
-STATIC_DIR = Path(__file__).parent / "static"
-
-CACHE_CONTROL = "public, max-age=300"
-PAGE_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-    "img-src 'self' data:; font-src 'self'; object-src 'none'; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors 'none'"
-)
-PAGE_HEADERS = {
-    "Content-Security-Policy": PAGE_CSP,
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "strict-origin-when-cross-origin",
-    "Cache-Control": "no-cache",
-}
-"""What the demo newsroom's pages are sent with."""
-_STATIC_TYPES = {
-    "widget.js": "text/javascript; charset=utf-8",
-    "newsroom.css": "text/css; charset=utf-8",
-    "publish.js": "text/javascript; charset=utf-8",
-}
 _DATELINE = re.compile(r"^([A-Z][A-Z’'.\- ]{2,}(?:,\s[^—–\n]{2,40}?)?)\s+([—–])\s+")
 _starter_lock = threading.Lock()
-
-
-@dataclass(frozen=True, slots=True)
-class StaticFile:
-    """A packaged file with its validator."""
-
-    body: bytes
-    media_type: str
-    etag: str
-
-
-@cache
-def static_file(name: str) -> StaticFile:
-    """Read a file of api/static once; its ETag is a strong hash of its bytes."""
-    body = (STATIC_DIR / name).read_bytes()
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    return StaticFile(body, _STATIC_TYPES[name], etag)
-
-
-def _etag_matches(header: str | None, etag: str) -> bool:
-    if not header:
-        return False
-    tags = {t.strip().removeprefix("W/") for t in header.split(",")}
-    return "*" in tags or etag in tags
-
-
-def serve_static(request: Request, name: str) -> Response:
-    """A packaged file of api/static with its ETag (304 when the client has it)."""
-    file = static_file(name)
-    headers = {
-        "ETag": file.etag,
-        "Cache-Control": CACHE_CONTROL,
-        "X-Content-Type-Options": "nosniff",
-        # Newsroom pages on other origins load the script: let them, whatever CORP the app sets.
-        "Cross-Origin-Resource-Policy": "cross-origin",
-    }
-    if _etag_matches(request.headers.get("if-none-match"), file.etag):
-        return Response(status_code=304, headers=headers)
-    return Response(file.body, media_type=file.media_type, headers=headers)
 
 
 @router.get("/widget.js", include_in_schema=False)

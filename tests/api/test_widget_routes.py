@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 from api.starters import candidates
-from api.widget import PAGE_CSP, render_page
+from api.static_files import PAGE_CSP
+from api.widget import render_page
 from index.documents import parse_document
 
 STORY = """Council Approves <Budget> & Tax Plan After $12 Million Shortfall

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from api.widget import PAGE_CSP
+from api.static_files import PAGE_CSP
 
 pytestmark = [pytest.mark.browser, pytest.mark.http]
 
