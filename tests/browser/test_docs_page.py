@@ -64,6 +64,14 @@ def test_docs_assets_are_served_with_validators(live_server):
         headers={"If-None-Match": script.headers["etag"]},
     )
     assert again.status_code == 304
+    # A cache that holds several versions sends a list, weak or strong.
+    listed = httpx.get(
+        f"{live_server.url}/docs/assets/swagger-ui-bundle.js",
+        headers={"If-None-Match": f'"stale", W/{script.headers["etag"]}'},
+    )
+    assert listed.status_code == 304
+    assert "cross-origin-resource-policy" not in script.headers  # only the widget is embedded
     missing = httpx.get(f"{live_server.url}/docs/assets/nothing.js")
     assert missing.status_code == 404
+    assert httpx.get(f"{live_server.url}/docs/assets/widget.js").status_code == 404
     assert "swagger-ui.css" in missing.json()["error"]["message"]
