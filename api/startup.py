@@ -13,7 +13,7 @@ import threading
 from enum import StrEnum
 
 from footnote.live import LiveArchive
-from footnote.runtime import answer_sources, load_embedder, open_live
+from footnote.runtime import Sources, answer_sources, load_embedder, open_live
 from footnote.settings import Settings
 from index.build import stale_reason
 from index.documents import load_documents
@@ -41,12 +41,14 @@ def wants_model(settings: Settings) -> bool:
     return settings.embedder != "none" and settings.retrieval is not Mode.BM25
 
 
-def index_servable_without_model(settings: Settings) -> bool:
-    """Whether the index on disk fits the sources (and holds vectors when the model is wanted)."""
-    sources = answer_sources(settings)
+def index_servable_without_model(settings: Settings, sources: Sources | None = None) -> bool:
+    """Whether the index on disk fits the sources (`answer_sources` when not given) and holds
+    vectors when the model is wanted."""
+    if sources is None:
+        sources = answer_sources(settings)
     try:
-        if sources is not None:
-            documents = load_documents(sources)
+        if sources.paths is not None:
+            documents = load_documents(sources.paths)
             if stale_reason(settings.index_dir, documents, None, settings.build_config()):
                 return False
         _, manifest = read_manifest(settings.index_dir)
@@ -105,20 +107,22 @@ def open_service(settings: Settings) -> tuple[LiveArchive, ModelLoader]:
     >>> live, loader = open_service(Settings())  # doctest: +SKIP
     >>> loader.start()  # doctest: +SKIP
     """
+    # Resolved once: when the articles are gone, the service says so once, not per step.
+    sources = answer_sources(settings)
     if not wants_model(settings):
-        live = open_live(settings, None)
+        live = open_live(settings, None, sources)
         loader = ModelLoader(settings, live)
         loader.state = ModelState.DISABLED
         return live, loader
-    if index_servable_without_model(settings):
-        live = open_live(settings, None)
+    if index_servable_without_model(settings, sources):
+        live = open_live(settings, None, sources)
         return live, ModelLoader(settings, live)
     log.info("the index at %s must be built first; loading the model", settings.index_dir)
     Progress.terminal().note(
         f"the index at {settings.index_dir} must be built first; loading the embedding model"
     )
     embedder = load_embedder(settings)
-    live = open_live(settings, embedder)
+    live = open_live(settings, embedder, sources)
     loader = ModelLoader(settings, live)
     if embedder is None:
         loader.state = ModelState.UNAVAILABLE

@@ -63,7 +63,7 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     if settings.embedder != "none":
         progress.note("loading the embedding model")
     embedder = build_embedder(settings)
-    sources = answer_sources(settings)
+    sources = answer_sources(settings).paths
     if sources is None:
         raise SourceError(
             "the articles this index was built from are gone; pass --source PATH to build it "

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from footnote.live import LiveArchive
@@ -118,26 +119,37 @@ def limit_search_threads() -> None:
     faiss.omp_set_num_threads(1)
 
 
-def answer_sources(settings: Settings, index_dir: Path | None = None) -> list[Path] | None:
+@dataclass(frozen=True, slots=True)
+class Sources:
+    """The articles an index is checked against, resolved once (`answer_sources`).
+
+    `paths` None: the articles the index was built from are gone, so it is answered from as
+    it was built, never rebuilt from other articles.
+    """
+
+    paths: list[Path] | None
+
+
+def answer_sources(settings: Settings, index_dir: Path | None = None) -> Sources:
     """The articles an index is checked against: `--source`/FOOTNOTE_SOURCES when given;
     else the ones the index records (absolute paths, wherever the command runs); else, for
-    a new index, seeds/. None: the recorded articles are gone, so the index is answered
-    from as it was built, never rebuilt from other articles.
+    a new index, seeds/. When the recorded articles are gone it says so, once, and returns
+    `Sources(None)`.
     """
     if "sources" in settings.model_fields_set:
-        return list(settings.sources)
+        return Sources(list(settings.sources))
     folder = index_dir or settings.index_dir
     try:
         _, manifest = read_manifest(folder)
     except (IndexMissingError, IndexStaleError):
-        return list(settings.sources)
+        return Sources(list(settings.sources))
     recorded = manifest.get("roots") or [
         s["source"] for s in manifest.get("sources", []) if s.get("source")
     ]
     paths = [Path(p) for p in recorded]
     missing = [p for p in paths if not p.exists()]
     if not paths:
-        return list(settings.sources)
+        return Sources(list(settings.sources))
     if missing:
         message = (
             f"the article(s) the index at {folder} was built from are gone ({missing[0]}); "
@@ -146,20 +158,25 @@ def answer_sources(settings: Settings, index_dir: Path | None = None) -> list[Pa
         )
         log.warning("%s", message)
         Progress.terminal().note(message)
-        return None
-    return paths
+        return Sources(None)
+    return Sources(paths)
 
 
 def load_or_build(
-    settings: Settings, embedder: Embedder | None, index_dir: Path | None = None
+    settings: Settings,
+    embedder: Embedder | None,
+    index_dir: Path | None = None,
+    sources: Sources | None = None,
 ) -> Index:
-    """The index of `answer_sources`, built first when missing or no longer fitting them."""
+    """The index of `sources` (`answer_sources` when not given), built first when missing or
+    no longer fitting them."""
     folder = index_dir or settings.index_dir
-    sources = answer_sources(settings, folder)
     if sources is None:
+        sources = answer_sources(settings, folder)
+    if sources.paths is None:
         return load_index(folder)
     onnx = settings.embedder == "onnx"
-    return ensure_index(sources, folder, embedder, settings.build_config(), want_encoder=onnx)
+    return ensure_index(sources.paths, folder, embedder, settings.build_config(), want_encoder=onnx)
 
 
 def open_pipeline(
@@ -219,16 +236,18 @@ def archive_store(settings: Settings) -> ArchiveStore:
     )
 
 
-def open_live(settings: Settings, embedder: Embedder | None = None) -> LiveArchive:
+def open_live(
+    settings: Settings, embedder: Embedder | None = None, sources: Sources | None = None
+) -> LiveArchive:
     """The archive, brought in step with the articles on disk, as a worker answers from it.
 
-    The index of the source articles is loaded (built first when missing or changed,
-    re-embedding only changed articles), then its articles are synced into the archive:
-    changed ones get a new revision, ones whose files were deleted are taken down; articles
-    published through the API are left as they are.
+    The index of the source articles (`sources`, resolved here when not given) is loaded
+    (built first when missing or changed, re-embedding only changed articles), then its
+    articles are synced into the archive: changed ones get a new revision, ones whose files
+    were deleted are taken down; articles published through the API are left as they are.
     """
     limit_search_threads()
-    index = load_or_build(settings, embedder)
+    index = load_or_build(settings, embedder, sources=sources)
     store = archive_store(settings)
     roots = [Path(r) for r in index.roots]
     report = sync_index(

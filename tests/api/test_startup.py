@@ -11,6 +11,7 @@ from pydantic import SecretStr
 
 from api import startup
 from api.app import create_app
+from footnote.settings import Settings
 from tests.api.conftest import QUESTION
 from tests.conftest import SEEDS
 
@@ -94,3 +95,25 @@ def test_publishing_before_the_archive_is_loaded_says_the_service_is_not_ready(s
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "not_ready"
     assert "still loading" in response.json()["error"]["message"]
+
+
+def test_articles_gone_since_the_build_are_reported_once_at_start_up(
+    settings, embedder, monkeypatch, tmp_path, caplog
+):
+    monkeypatch.setattr(startup, "load_embedder", lambda _settings: embedder)
+    article = tmp_path / "harbour.txt"
+    article.write_text(
+        "Harbour Reopens\n\nThe harbour reopened on Monday. Ferries run every hour.\n", "utf-8"
+    )
+    built = settings.model_copy(update={"index_dir": tmp_path / "index", "sources": [article]})
+    with TestClient(create_app(built)):
+        pass
+    article.unlink()
+    # Without FOOTNOTE_SOURCES, as a restart reads the index's own record of its articles.
+    restarted = Settings(index_dir=tmp_path / "index")
+    caplog.set_level("WARNING", logger="footnote.runtime")
+    with TestClient(create_app(restarted)) as client:
+        answer = client.post("/chat", json={"question": "When did the harbour reopen?"}).json()
+    assert "Monday" in answer["answer"]
+    gone = [r for r in caplog.records if "are gone" in r.getMessage()]
+    assert len(gone) == 1, [r.getMessage() for r in gone]
