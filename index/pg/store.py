@@ -260,7 +260,6 @@ class PostgresStore:
         self, puts: Sequence[Segment], removes: Sequence[str], meta: ArchiveMeta
     ) -> ArchiveState:
         """Put and remove in one transaction (see index.archive.ArchiveStore.commit)."""
-        blobs = {s.doc_id: hashlib.sha256(s.to_bytes()).hexdigest() for s in puts}
         with self._connection() as conn, conn.transaction():
             generation, old = conn.execute(
                 "SELECT generation, meta FROM archive WHERE id = 1 FOR UPDATE"
@@ -285,7 +284,9 @@ class PostgresStore:
                     "DELETE FROM revisions WHERE doc_id = %s AND revision = %s",
                     (doc_id, segment.revision),
                 )
-                write_revision(conn, segment, blobs[doc_id], now)
+                # Serialised (for its hash) only when its row is written: a put of an
+                # unchanged article, as every worker's start-up sync makes, costs nothing.
+                write_revision(conn, segment, hashlib.sha256(segment.to_bytes()).hexdigest(), now)
                 conn.execute(
                     "INSERT INTO documents (doc_id, revision) VALUES (%s, %s)"
                     " ON CONFLICT (doc_id) DO UPDATE SET revision = excluded.revision",
