@@ -87,7 +87,11 @@ class LiveArchive:
         self.default_mode = default_mode
         self._make = make_pipeline
         self._embedder: Embedder | None = None
+        # `_lock` guards the caches and the embedder for moments only; no index is read or
+        # assembled under it, so a scoped question never waits on another's build.
+        # `_whole_lock` makes one unscoped rebuild per generation, however many ask at once.
         self._lock = threading.RLock()
+        self._whole_lock = threading.Lock()
         self._state = store.state()
         self._checked = time.monotonic()
         self._scoped: OrderedDict[tuple[str, str], Pipeline] = OrderedDict()
@@ -157,16 +161,28 @@ class LiveArchive:
             log.warning("answering from BM25 alone: %s", exc)
             return self._make(index, None)
 
+    def _adopt(self, pipeline: Pipeline) -> Pipeline:
+        """A pipeline built outside the lock, given the embedder if it was attached meanwhile
+        (call under `_lock`)."""
+        if self._embedder is not None and pipeline.index.has_vectors and not pipeline.dense_ready:
+            pipeline.attach_embedder(self._embedder)
+        return pipeline
+
     def _of_segment(self, segment: Segment) -> Pipeline:
         key = (segment.doc_id, segment.revision)
+        found = self._cached(*key)
+        if found is None:
+            # Built outside the lock: two first questions about one article may both build
+            # it (the first kept), which costs less than making every other question wait.
+            built = self._pipeline(assemble([segment]))
+            with self._lock:
+                found = self._scoped.setdefault(key, self._adopt(built))
         with self._lock:
-            found = self._scoped.get(key)
-            if found is None:
-                found = self._scoped[key] = self._pipeline(assemble([segment]))
-            self._scoped.move_to_end(key)
+            if key in self._scoped:
+                self._scoped.move_to_end(key)
             while len(self._scoped) > self._cache_size:
                 self._scoped.popitem(last=False)
-            return found
+        return found
 
     def _cached(self, doc_id: str, revision: str) -> Pipeline | None:
         with self._lock:
@@ -194,9 +210,10 @@ class LiveArchive:
     def whole(self) -> Pipeline:
         """A pipeline over every current article (for questions not scoped to one)."""
         state = self.refresh()
-        with self._lock:
-            if self._whole is not None and self._whole[0] == state.generation:
-                return self._whole[1]
+        with self._whole_lock:
+            with self._lock:
+                if self._whole is not None and self._whole[0] == state.generation:
+                    return self._whole[1]
             if not state.articles:
                 raise UnknownDocumentError(
                     "no article is published yet; publish one with PUT /documents/{doc_id} "
@@ -207,5 +224,6 @@ class LiveArchive:
                 for doc_id, record in sorted(state.articles.items())
             ]
             pipeline = self._pipeline(assemble(segments, state.meta))
-            self._whole = (state.generation, pipeline)
+            with self._lock:
+                self._whole = (state.generation, self._adopt(pipeline))
             return pipeline

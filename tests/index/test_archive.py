@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -120,6 +121,63 @@ def test_live_archive_answers_the_pages_revision_then_says_the_story_changed(tmp
     assert gone.revision == second.sha256 and gone.notice == UPDATED_NOTICE
     with pytest.raises(RevisionGoneError):
         short.store.read_segment("ferry", first.sha256)
+
+
+def test_a_scoped_question_is_answered_while_the_whole_archive_is_rebuilt(tmp_path, embedder):
+    settings = Settings(index_dir=tmp_path / "index")
+    store = _store(tmp_path)
+    texts = (
+        ("ferry", "The ferry carries 200 passengers."),
+        ("bridge", "The bridge closes in May."),
+    )
+    for doc_id, text in texts:
+        publish(store, article_document(doc_id, doc_id.title(), text), embedder, BuildConfig())
+    make = pipeline_factory(settings)
+    building, release = threading.Event(), threading.Event()
+
+    def slow_whole(index, model):
+        if len(index.documents) > 1:  # the unscoped pipeline: hold it mid-build
+            building.set()
+            release.wait(30)
+        return make(index, model)
+
+    live = LiveArchive(store, slow_whole, reload_seconds=60)
+    live.attach_embedder(embedder)
+    whole = threading.Thread(target=live.whole)
+    whole.start()
+    try:
+        assert building.wait(30)
+        answered: list[str] = []
+        scoped = threading.Thread(
+            target=lambda: answered.append(
+                live.scoped("ferry").pipeline.ask("How many passengers?").answer.answer
+            )
+        )
+        scoped.start()
+        scoped.join(30)
+        assert answered and "200" in answered[0], "the scoped question waited on the rebuild"
+    finally:
+        release.set()
+        whole.join(30)
+    assert live.whole().dense_ready  # built while the model was attached, and kept
+    assert live.scoped("ferry").pipeline.dense_ready
+
+
+def test_a_pipeline_built_while_the_model_attaches_gets_the_model(tmp_path, embedder):
+    settings = Settings(index_dir=tmp_path / "index")
+    store = _store(tmp_path)
+    publish(store, article_document("ferry", "Ferry", "It carries 200."), embedder, BuildConfig())
+    make = pipeline_factory(settings)
+    live = LiveArchive(
+        store, lambda index, model: _attach_during(live, embedder, make, index, model)
+    )
+    assert live.scoped("ferry").pipeline.dense_ready
+
+
+def _attach_during(live, embedder, make, index, model):
+    pipeline = make(index, model)  # built without the model (none was attached) ...
+    live.attach_embedder(embedder)  # ... which arrives before the pipeline is kept
+    return pipeline
 
 
 class CountingEmbedder:
