@@ -87,7 +87,7 @@ class LiveArchive:
         self.default_mode = default_mode
         self._make = make_pipeline
         self._embedder: Embedder | None = None
-        # `_lock` guards the caches and the embedder for moments only; no index is read or
+        # `_lock` guards the caches and the embedder for moments only; no index is
         # assembled under it, so a scoped question never waits on another's build.
         # `_whole_lock` makes one unscoped rebuild per generation, however many ask at once.
         self._lock = threading.RLock()
@@ -169,24 +169,24 @@ class LiveArchive:
         return pipeline
 
     def _of_segment(self, segment: Segment) -> Pipeline:
+        """The pipeline of a segment `_cached` does not hold, built and kept."""
         key = (segment.doc_id, segment.revision)
-        found = self._cached(*key)
-        if found is None:
-            # Built outside the lock: two first questions about one article may both build
-            # it (the first kept), which costs less than making every other question wait.
-            built = self._pipeline(assemble([segment]))
-            with self._lock:
-                found = self._scoped.setdefault(key, self._adopt(built))
+        # Built outside the lock: two first questions about one article may both build it
+        # (the first kept), which costs less than making every other question wait.
+        built = self._pipeline(assemble([segment]))
         with self._lock:
-            if key in self._scoped:
-                self._scoped.move_to_end(key)
+            found = self._scoped.setdefault(key, self._adopt(built))
+            self._scoped.move_to_end(key)
             while len(self._scoped) > self._cache_size:
                 self._scoped.popitem(last=False)
         return found
 
     def _cached(self, doc_id: str, revision: str) -> Pipeline | None:
         with self._lock:
-            return self._scoped.get((doc_id, revision))
+            found = self._scoped.get((doc_id, revision))
+            if found is not None:  # least recently used goes first, not least recently built
+                self._scoped.move_to_end((doc_id, revision))
+            return found
 
     def scoped(self, doc_id: str, page_revision: str | None = None) -> Scoped:
         """The pipeline for a question about `doc_id` on a page showing `page_revision`.

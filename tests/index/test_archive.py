@@ -163,6 +163,26 @@ def test_a_scoped_question_is_answered_while_the_whole_archive_is_rebuilt(tmp_pa
     assert live.scoped("ferry").pipeline.dense_ready
 
 
+def test_the_scoped_cache_forgets_the_article_asked_about_least_recently(tmp_path, embedder):
+    settings = Settings(index_dir=tmp_path / "index")
+    store = _store(tmp_path)
+    for doc_id in ("ferry", "bridge", "market"):
+        publish(
+            store, article_document(doc_id, doc_id, f"The {doc_id} opens."), embedder, BuildConfig()
+        )
+    make, built = pipeline_factory(settings), []
+
+    def counting(index, model):
+        built.append(index.documents[0].id)
+        return make(index, model)
+
+    live = LiveArchive(store, counting, reload_seconds=60, cache_size=2)
+    for doc_id in ("ferry", "bridge", "ferry", "market", "ferry", "bridge"):
+        live.scoped(doc_id)
+    # "ferry", asked again before "market" came, stays; "bridge" was the one to go.
+    assert built == ["ferry", "bridge", "market", "bridge"]
+
+
 def test_a_pipeline_built_while_the_model_attaches_gets_the_model(tmp_path, embedder):
     settings = Settings(index_dir=tmp_path / "index")
     store = _store(tmp_path)
